@@ -1,0 +1,48 @@
+# Concord — the two commands that matter: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test test-sqlite test-postgres lint bench messages clean serve
+
+# Only creates the environment; other targets depend on it.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+.venv: $(BIN)/python
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/concord demo $(DEMO_ARGS)
+
+serve: $(STAMP)
+	$(BIN)/concord serve
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy concord config
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/concord makemigrations --check --dry-run
+	$(BIN)/lint-imports
+
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Rebuild the translation catalogues after changing a page (needs GNU gettext).
+messages: $(STAMP)
+	cd concord/core && ../../$(BIN)/concord makemessages -l ru -l en --no-obsolete
+	cd concord/core && ../../$(BIN)/concord compilemessages
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from concord.core.server import run_gunicorn
+
+
+class Command(BaseCommand):
+    help = "Serve Concord with gunicorn (static files by whitenoise)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="worker processes (default: 2 × cores + 1, at most 8)")
+        parser.add_argument("--threads", type=int, default=4,
+                            help="threads per worker (gthread keeps connections alive)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        workers = options["workers"] or min(2 * (os.cpu_count() or 1) + 1, 8)
+        self.stdout.write(f"Serving Concord at http://{options['bind']} with {workers} workers")
+        run_gunicorn(bind=options["bind"], workers=workers, threads=options["threads"])
