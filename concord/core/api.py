@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from . import access, queries, services
@@ -56,23 +56,23 @@ def list_tokens(request: HttpRequest) -> object:
 
 
 @router.post("/me/tokens", response={201: TokenCreatedOut})
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     user = _user(request)
     issued = services.api_token_create(acting_user=user, user=user, label=payload.label)
     token = issued.token
-    return 201, {
+    return Status(201, {
         "id": token.pk, "label": token.label, "prefix": token.prefix,
         "created_at": token.created_at, "last_used_at": None, "revoked_at": None,
         "token": issued.raw,
-    }
+    })
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None, 404: ErrorOut})
-def revoke_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
     user = _user(request)
     token = get_object_or_404(ApiToken, pk=token_id, user=user)
     services.api_token_revoke(acting_user=user, token=token)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/audit", response={200: list[AuditEventOut], 403: ErrorOut})
