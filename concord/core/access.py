@@ -89,7 +89,7 @@ def _ids(obj: Protected, field_name: str) -> set[int]:
     manager = getattr(obj, field_name, None)
     if manager is None:
         return set()
-    return {pk for pk in manager.values_list("pk", flat=True)}
+    return set(manager.values_list("pk", flat=True))
 
 
 def can_view(obj: Any, user: AnyUser) -> bool:

@@ -137,9 +137,7 @@ class ConcordUserAdmin(AuditedAdmin, UserAdmin):
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
         (_("Place in the organisation"), {"fields": ("agency", "role", "is_active")}),
     )
-    add_fieldsets = (
-        (None, {"fields": ("username", "agency", "role", "password1", "password2")}),
-    )
+    add_fieldsets = ((None, {"fields": ("username", "agency", "role", "password1", "password2")}),)
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # accounts are deactivated, never deleted: the audit chain names them
@@ -164,6 +162,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
 
 # Notices (and every other protected record) are not registered here: the admin site would show
 # them without the TLP check of core.access.

@@ -60,11 +60,18 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, obj
     user = _user(request)
     issued = services.api_token_create(acting_user=user, user=user, label=payload.label)
     token = issued.token
-    return Status(201, {
-        "id": token.pk, "label": token.label, "prefix": token.prefix,
-        "created_at": token.created_at, "last_used_at": None, "revoked_at": None,
-        "token": issued.raw,
-    })
+    return Status(
+        201,
+        {
+            "id": token.pk,
+            "label": token.label,
+            "prefix": token.prefix,
+            "created_at": token.created_at,
+            "last_used_at": None,
+            "revoked_at": None,
+            "token": issued.raw,
+        },
+    )
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None, 404: ErrorOut})

@@ -174,31 +174,51 @@ def verify_rows(
         seq = int(row["seq"])
         if seq != expected_seq:
             return ChainReport(
-                False, count, expected_seq - 1, prev_hash, expected_seq,
+                False,
+                count,
+                expected_seq - 1,
+                prev_hash,
+                expected_seq,
                 f"gap: expected event {expected_seq}, found {seq}",
             )
         if row["prev_hash"] != prev_hash:
             return ChainReport(
-                False, count, seq - 1, prev_hash, seq,
+                False,
+                count,
+                seq - 1,
+                prev_hash,
+                seq,
                 f"event {seq} does not link to event {seq - 1} (previous hash differs)",
             )
         if event_hash(row) != row["hash"]:
             return ChainReport(
-                False, count, seq - 1, prev_hash, seq,
+                False,
+                count,
+                seq - 1,
+                prev_hash,
+                seq,
                 f"event {seq} was altered (its content does not match its hash)",
             )
         if checkpoint is not None and seq == checkpoint[0]:
             checkpoint_seen = True
             if row["hash"] != checkpoint[1]:
                 return ChainReport(
-                    False, count, seq - 1, prev_hash, seq,
+                    False,
+                    count,
+                    seq - 1,
+                    prev_hash,
+                    seq,
                     f"event {seq} does not match the checkpoint hash",
                 )
         count += 1
         expected_seq, prev_hash = seq + 1, row["hash"]
     if checkpoint is not None and not checkpoint_seen:
         return ChainReport(
-            False, count, expected_seq - 1, prev_hash, expected_seq,
+            False,
+            count,
+            expected_seq - 1,
+            prev_hash,
+            expected_seq,
             f"truncated: the checkpoint names event {checkpoint[0]}, "
             f"but the chain ends at event {expected_seq - 1}",
         )

@@ -11,7 +11,16 @@ import pycountry
 from django.db import transaction
 
 from . import audit, reference_data, services
-from .models import Agency, Body, Chairmanship, ChairmanshipPriority, Country, MemberState, Role, User
+from .models import (
+    Agency,
+    Body,
+    Chairmanship,
+    ChairmanshipPriority,
+    Country,
+    MemberState,
+    Role,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -32,8 +41,12 @@ def load_countries() -> int:
         )
         Country.objects.update_or_create(
             alpha2=entry.alpha_2,
-            defaults={"alpha3": entry.alpha_3, "numeric": entry.numeric,
-                      "name_en": short_en, "name_ru": short_ru},
+            defaults={
+                "alpha3": entry.alpha_3,
+                "numeric": entry.numeric,
+                "name_en": short_en,
+                "name_ru": short_ru,
+            },
         )
         count += 1
     return count
@@ -45,10 +58,15 @@ def load_organisation() -> None:
         MemberState.objects.update_or_create(
             code=state.code,
             defaults={
-                "country": country, "name_ru": country.name_ru, "name_en": country.name_en,
-                "official_name_ru": state.official_ru, "official_name_en": state.official_en,
-                "name_own": state.own, "own_language": state.language,
-                "capital_ru": state.capital_ru, "capital_en": state.capital_en,
+                "country": country,
+                "name_ru": country.name_ru,
+                "name_en": country.name_en,
+                "official_name_ru": state.official_ru,
+                "official_name_en": state.official_en,
+                "name_own": state.own,
+                "own_language": state.language,
+                "capital_ru": state.capital_ru,
+                "capital_en": state.capital_en,
                 "joined_on": state.joined_on,
             },
         )
@@ -56,11 +74,15 @@ def load_organisation() -> None:
         Body.objects.update_or_create(
             code=body.code,
             defaults={
-                "kind": body.kind, "name_ru": body.name_ru, "name_en": body.name_en,
-                "short_ru": body.short_ru, "short_en": body.short_en,
+                "kind": body.kind,
+                "name_ru": body.name_ru,
+                "name_en": body.name_en,
+                "short_ru": body.short_ru,
+                "short_en": body.short_en,
                 "parent": Body.objects.get(code=body.parent) if body.parent else None,
                 "established_year": body.established_year,
-                "description_ru": body.description_ru, "description_en": body.description_en,
+                "description_ru": body.description_ru,
+                "description_en": body.description_en,
                 "position": position,
             },
         )
@@ -68,7 +90,9 @@ def load_organisation() -> None:
         Agency.objects.update_or_create(
             code=agency.code,
             defaults={
-                "kind": agency.kind, "name_ru": agency.name_ru, "name_en": agency.name_en,
+                "kind": agency.kind,
+                "name_ru": agency.name_ru,
+                "name_en": agency.name_en,
                 "state": MemberState.objects.get(code=agency.state) if agency.state else None,
                 "body": Body.objects.get(code=agency.body) if agency.body else None,
             },
@@ -76,27 +100,36 @@ def load_organisation() -> None:
     for chair in reference_data.CHAIRMANSHIPS:
         chairmanship, _ = Chairmanship.objects.update_or_create(
             year=chair.year,
-            defaults={"state": MemberState.objects.get(code=chair.state),
-                      "decided_on": chair.decided_on, "decided_at_ru": chair.decided_at_ru,
-                      "decided_at_en": chair.decided_at_en},
+            defaults={
+                "state": MemberState.objects.get(code=chair.state),
+                "decided_on": chair.decided_on,
+                "decided_at_ru": chair.decided_at_ru,
+                "decided_at_en": chair.decided_at_en,
+            },
         )
         for position, (text_ru, text_en) in enumerate(chair.priorities, start=1):
             ChairmanshipPriority.objects.update_or_create(
-                chairmanship=chairmanship, position=position,
+                chairmanship=chairmanship,
+                position=position,
                 defaults={"text_ru": text_ru, "text_en": text_en},
             )
 
 
-def demo_account_specs() -> list[tuple[str, str, str]]:
+def demo_account_specs() -> list[tuple[str, Role, str]]:
     """(username, role, agency code) for every demo account, named predictably for scripts."""
-    specs = []
+    specs: list[tuple[str, Role, str]] = []
     for state in reference_data.MEMBER_STATES:
         lead = reference_data.LEAD_AGENCY[state.code]
         prefix = state.code.lower()
-        specs += [(f"{prefix}-analyst", Role.ANALYST, lead),
-                  (f"{prefix}-coordinator", Role.COORDINATOR, lead)]
-    specs += [("secretariat", Role.SECRETARIAT, "SEC"), ("crc-analyst", Role.ANALYST, "CRC"),
-              ("admin", Role.ADMIN, "SEC")]
+        specs += [
+            (f"{prefix}-analyst", Role.ANALYST, lead),
+            (f"{prefix}-coordinator", Role.COORDINATOR, lead),
+        ]
+    specs += [
+        ("secretariat", Role.SECRETARIAT, "SEC"),
+        ("crc-analyst", Role.ANALYST, "CRC"),
+        ("admin", Role.ADMIN, "SEC"),
+    ]
     return specs
 
 
@@ -107,8 +140,12 @@ def load_accounts(*, password: str | None, reset_passwords: bool) -> list[DemoAc
         existing = User.objects.filter(username=username).first()
         if existing is None:
             _, plain = services.user_create(
-                acting_user=None, username=username, agency=agency, role=role,
-                password=password, check_password=False,
+                acting_user=None,
+                username=username,
+                agency=agency,
+                role=role,
+                password=password,
+                check_password=False,
             )
             accounts.append(DemoAccount(username, role, agency_code, plain))
         elif reset_passwords or password:
@@ -125,8 +162,13 @@ def load(*, password: str | None = None, reset_passwords: bool = False) -> list[
     """Load (or refresh) the reference data and the demo accounts."""
     load_countries()
     load_organisation()
-    audit.record(actor=None, action="demo.load_reference", summary={
-        "states": sorted(s.code for s in reference_data.MEMBER_STATES),
-        "bodies": len(reference_data.BODIES), "agencies": len(reference_data.AGENCIES),
-    })
+    audit.record(
+        actor=None,
+        action="demo.load_reference",
+        summary={
+            "states": sorted(s.code for s in reference_data.MEMBER_STATES),
+            "bodies": len(reference_data.BODIES),
+            "agencies": len(reference_data.AGENCIES),
+        },
+    )
     return load_accounts(password=password, reset_passwords=reset_passwords)

@@ -56,10 +56,8 @@ class SecondFactorMiddleware:
         path = request.path
         if path.startswith(_OPEN_PREFIXES) or not second_factor_needed(request.user):
             return self.get_response(request)
-        if path.startswith("/api/") or path.startswith("/taxii2/"):
+        if path.startswith(("/api/", "/taxii2/")):
             if "HTTP_AUTHORIZATION" in request.META:
                 return self.get_response(request)  # token auth: machines have no second factor
-            return JsonResponse(
-                {"detail": "second factor required", "errors": []}, status=403
-            )
+            return JsonResponse({"detail": "second factor required", "errors": []}, status=403)
         return redirect(f"{reverse('core:second_factor')}?next={path}")

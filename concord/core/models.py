@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from typing import TYPE_CHECKING, ClassVar
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -28,14 +28,14 @@ class Bilingual(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         if (get_language() or "ru").startswith("en"):
             return self.name_en or self.name_ru
         return self.name_ru or self.name_en
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Country(Bilingual):
@@ -188,8 +188,6 @@ class User(AbstractUser):
 
     REQUIRED_FIELDS: ClassVar[list[str]] = ["email", "agency"]
 
-    objects: ClassVar[UserManager[User]] = UserManager()
-
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -230,7 +228,9 @@ class Chairmanship(models.Model):
 
     @property
     def decided_at(self) -> str:
-        return self.decided_at_en if (get_language() or "ru").startswith("en") else self.decided_at_ru
+        return (
+            self.decided_at_en if (get_language() or "ru").startswith("en") else self.decided_at_ru
+        )
 
 
 class ChairmanshipPriority(models.Model):
@@ -351,7 +351,12 @@ class AuditEvent(models.Model):
     seq = models.PositiveBigIntegerField(unique=True)
     created_at = models.DateTimeField()
     actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
     )  # users are deactivated, never deleted; the chain keeps the id and name either way
     actor_username = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=80)

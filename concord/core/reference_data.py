@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+
 @dataclass(frozen=True)
 class StateData:
     code: str
@@ -30,18 +31,66 @@ class StateData:
 TREATY = date(1992, 5, 15)
 
 MEMBER_STATES = (
-    StateData("AM", "Республика Армения", "Republic of Armenia", "Հայաստանի Հանրապետություն",
-              "hy", "Ереван", "Yerevan", TREATY),
-    StateData("BY", "Республика Беларусь", "Republic of Belarus", "Рэспубліка Беларусь",
-              "be", "Минск", "Minsk", date(1993, 12, 31)),
-    StateData("KZ", "Республика Казахстан", "Republic of Kazakhstan", "Қазақстан Республикасы",
-              "kk", "Астана", "Astana", TREATY),
-    StateData("KG", "Кыргызская Республика", "Kyrgyz Republic", "Кыргыз Республикасы",
-              "ky", "Бишкек", "Bishkek", TREATY),
-    StateData("RU", "Российская Федерация", "Russian Federation", "Российская Федерация",
-              "ru", "Москва", "Moscow", TREATY),
-    StateData("TJ", "Республика Таджикистан", "Republic of Tajikistan", "Ҷумҳурии Тоҷикистон",
-              "tg", "Душанбе", "Dushanbe", TREATY),
+    StateData(
+        "AM",
+        "Республика Армения",
+        "Republic of Armenia",
+        "Հայաստանի Հանրապետություն",
+        "hy",
+        "Ереван",
+        "Yerevan",
+        TREATY,
+    ),
+    StateData(
+        "BY",
+        "Республика Беларусь",
+        "Republic of Belarus",
+        "Рэспубліка Беларусь",
+        "be",
+        "Минск",
+        "Minsk",
+        date(1993, 12, 31),
+    ),
+    StateData(
+        "KZ",
+        "Республика Казахстан",
+        "Republic of Kazakhstan",
+        "Қазақстан Республикасы",
+        "kk",
+        "Астана",
+        "Astana",
+        TREATY,
+    ),
+    StateData(
+        "KG",
+        "Кыргызская Республика",
+        "Kyrgyz Republic",
+        "Кыргыз Республикасы",
+        "ky",
+        "Бишкек",
+        "Bishkek",
+        TREATY,
+    ),
+    StateData(
+        "RU",
+        "Российская Федерация",
+        "Russian Federation",
+        "Российская Федерация",
+        "ru",
+        "Москва",
+        "Moscow",
+        TREATY,
+    ),
+    StateData(
+        "TJ",
+        "Республика Таджикистан",
+        "Republic of Tajikistan",
+        "Ҷумҳурии Тоҷикистон",
+        "tg",
+        "Душанбе",
+        "Dushanbe",
+        TREATY,
+    ),
 )
 
 # Short names where the ISO name is not the one used in the organisation's documents.
@@ -66,51 +115,113 @@ class BodyData:
 
 
 BODIES = (
-    BodyData("CSC", "statutory", "Совет коллективной безопасности", "Collective Security Council",
-             "СКБ", "CSC",
-             description_ru="Высший орган Организации; главы государств-членов.",
-             description_en="The highest body of the Organisation: the heads of the member states."),
-    BodyData("CFM", "statutory", "Совет министров иностранных дел",
-             "Council of Foreign Ministers", "СМИД", "CFM",
-             description_ru="Министры иностранных дел; собирается несколько раз в год.",
-             description_en="Ministers of foreign affairs; meets several times a year."),
-    BodyData("CMD", "statutory", "Совет министров обороны", "Council of Defence Ministers",
-             "СМО", "CMD",
-             description_ru="Министры обороны; собирается раз в полгода.",
-             description_en="Ministers of defence; meets every six months."),
-    BodyData("CSSC", "statutory", "Комитет секретарей советов безопасности",
-             "Committee of Secretaries of Security Councils", "КССБ", "CSSC",
-             description_ru="Секретари советов безопасности; собирается раз в полгода.",
-             description_en="Secretaries of the security councils; meets every six months."),
-    BodyData("PC", "permanent", "Постоянный совет", "Permanent Council", "ПС", "PC",
-             description_ru="Полномочные постоянные представители государств-членов.",
-             description_en="The authorised permanent representatives of the member states."),
-    BodyData("SEC", "permanent", "Секретариат", "Secretariat", "Секретариат", "Secretariat",
-             description_ru="Постоянно действующий рабочий орган; Генеральный секретарь.",
-             description_en="Permanent working body, headed by the Secretary-General."),
-    BodyData("JS", "permanent", "Объединённый штаб", "Joint Staff", "ОШ", "JS",
-             description_ru="Постоянно действующий рабочий орган по военным вопросам.",
-             description_en="Permanent working body for military matters."),
-    BodyData("CRC", "centre", "Кризисный центр", "Crisis Response Centre", "КЦ", "CRC",
-             established_year=2016,
-             description_ru="Информационно-аналитическое, организационное и техническое "
-                            "обеспечение решений уставных органов при реагировании на кризисы, "
-                            "включая стихийные бедствия и техногенные катастрофы.",
-             description_en="Information, analytical, organisational and technical support for "
-                            "the statutory bodies' decisions on emerging crises, including "
-                            "natural and man-made disasters."),
-    BodyData("CCC-CI", "centre",
-             "Консультационно-координационный центр по вопросам реагирования на компьютерные "
-             "инциденты",
-             "Coordinating and Consulting Centre to Respond to Computer Incidents", "ККЦ", "CCC",
-             established_year=2015),
-    BodyData("WG-AFG", "working_group", "Рабочая группа по Афганистану при СМИД",
-             "Working Group on Afghanistan under the Council of Foreign Ministers",
-             "РГА", "WGA", parent="CFM",
-             description_ru="Отслеживает обстановку в Афганистане, прежде всего на севере, "
-                            "и готовит рекомендации для уставных органов.",
-             description_en="Tracks the situation in Afghanistan, first of all in the north, and "
-                            "prepares recommendations for the statutory bodies."),
+    BodyData(
+        "CSC",
+        "statutory",
+        "Совет коллективной безопасности",
+        "Collective Security Council",
+        "СКБ",
+        "CSC",
+        description_ru="Высший орган Организации; главы государств-членов.",
+        description_en="The highest body of the Organisation: the heads of the member states.",
+    ),
+    BodyData(
+        "CFM",
+        "statutory",
+        "Совет министров иностранных дел",
+        "Council of Foreign Ministers",
+        "СМИД",
+        "CFM",
+        description_ru="Министры иностранных дел; собирается несколько раз в год.",
+        description_en="Ministers of foreign affairs; meets several times a year.",
+    ),
+    BodyData(
+        "CMD",
+        "statutory",
+        "Совет министров обороны",
+        "Council of Defence Ministers",
+        "СМО",
+        "CMD",
+        description_ru="Министры обороны; собирается раз в полгода.",
+        description_en="Ministers of defence; meets every six months.",
+    ),
+    BodyData(
+        "CSSC",
+        "statutory",
+        "Комитет секретарей советов безопасности",
+        "Committee of Secretaries of Security Councils",
+        "КССБ",
+        "CSSC",
+        description_ru="Секретари советов безопасности; собирается раз в полгода.",
+        description_en="Secretaries of the security councils; meets every six months.",
+    ),
+    BodyData(
+        "PC",
+        "permanent",
+        "Постоянный совет",
+        "Permanent Council",
+        "ПС",
+        "PC",
+        description_ru="Полномочные постоянные представители государств-членов.",
+        description_en="The authorised permanent representatives of the member states.",
+    ),
+    BodyData(
+        "SEC",
+        "permanent",
+        "Секретариат",
+        "Secretariat",
+        "Секретариат",
+        "Secretariat",
+        description_ru="Постоянно действующий рабочий орган; Генеральный секретарь.",
+        description_en="Permanent working body, headed by the Secretary-General.",
+    ),
+    BodyData(
+        "JS",
+        "permanent",
+        "Объединённый штаб",
+        "Joint Staff",
+        "ОШ",
+        "JS",
+        description_ru="Постоянно действующий рабочий орган по военным вопросам.",
+        description_en="Permanent working body for military matters.",
+    ),
+    BodyData(
+        "CRC",
+        "centre",
+        "Кризисный центр",
+        "Crisis Response Centre",
+        "КЦ",
+        "CRC",
+        established_year=2016,
+        description_ru="Информационно-аналитическое, организационное и техническое "
+        "обеспечение решений уставных органов при реагировании на кризисы, "
+        "включая стихийные бедствия и техногенные катастрофы.",
+        description_en="Information, analytical, organisational and technical support for "
+        "the statutory bodies' decisions on emerging crises, including "
+        "natural and man-made disasters.",
+    ),
+    BodyData(
+        "CCC-CI",
+        "centre",
+        "Консультационно-координационный центр по вопросам реагирования на компьютерные инциденты",
+        "Coordinating and Consulting Centre to Respond to Computer Incidents",
+        "ККЦ",
+        "CCC",
+        established_year=2015,
+    ),
+    BodyData(
+        "WG-AFG",
+        "working_group",
+        "Рабочая группа по Афганистану при СМИД",
+        "Working Group on Afghanistan under the Council of Foreign Ministers",
+        "РГА",
+        "WGA",
+        parent="CFM",
+        description_ru="Отслеживает обстановку в Афганистане, прежде всего на севере, "
+        "и готовит рекомендации для уставных органов.",
+        description_en="Tracks the situation in Afghanistan, first of all in the north, and "
+        "prepares recommendations for the statutory bodies.",
+    ),
 )
 
 
@@ -125,45 +236,107 @@ class AgencyData:
 
 
 AGENCIES = (
-    AgencyData("AM-NSS", "security", "Служба национальной безопасности Республики Армения",
-               "National Security Service of the Republic of Armenia", state="AM"),
+    AgencyData(
+        "AM-NSS",
+        "security",
+        "Служба национальной безопасности Республики Армения",
+        "National Security Service of the Republic of Armenia",
+        state="AM",
+    ),
     AgencyData("AM-CERT", "cert", "CERT AM", "CERT AM", state="AM"),
-    AgencyData("BY-KGB", "security", "Комитет государственной безопасности Республики Беларусь",
-               "State Security Committee of the Republic of Belarus", state="BY"),
-    AgencyData("BY-CERT", "cert", "Национальный центр реагирования на компьютерные инциденты",
-               "National Computer Emergency Response Team (CERT.BY)", state="BY"),
-    AgencyData("KZ-KNB", "security", "Комитет национальной безопасности Республики Казахстан",
-               "National Security Committee of the Republic of Kazakhstan", state="KZ"),
-    AgencyData("KZ-CERT", "cert", "Служба реагирования на компьютерные инциденты KZ-CERT",
-               "KZ-CERT Computer Emergency Response Team", state="KZ"),
-    AgencyData("KG-GKNB", "security",
-               "Государственный комитет национальной безопасности Кыргызской Республики",
-               "State Committee for National Security of the Kyrgyz Republic", state="KG"),
-    AgencyData("KG-MVD", "drug_control",
-               "Служба по борьбе с наркопреступностью МВД Кыргызской Республики",
-               "Drug Crime Control Service, Ministry of Internal Affairs of the Kyrgyz Republic",
-               state="KG"),
-    AgencyData("RU-FSB", "security", "Федеральная служба безопасности Российской Федерации",
-               "Federal Security Service of the Russian Federation", state="RU"),
-    AgencyData("RU-NCCCI", "cert", "Национальный координационный центр по компьютерным инцидентам",
-               "National Coordination Centre for Computer Incidents", state="RU"),
-    AgencyData("TJ-GKNB", "security",
-               "Государственный комитет национальной безопасности Республики Таджикистан",
-               "State Committee for National Security of the Republic of Tajikistan", state="TJ"),
-    AgencyData("TJ-DCA", "drug_control",
-               "Агентство по контролю за наркотиками при Президенте Республики Таджикистан",
-               "Drug Control Agency under the President of the Republic of Tajikistan", state="TJ"),
+    AgencyData(
+        "BY-KGB",
+        "security",
+        "Комитет государственной безопасности Республики Беларусь",
+        "State Security Committee of the Republic of Belarus",
+        state="BY",
+    ),
+    AgencyData(
+        "BY-CERT",
+        "cert",
+        "Национальный центр реагирования на компьютерные инциденты",
+        "National Computer Emergency Response Team (CERT.BY)",
+        state="BY",
+    ),
+    AgencyData(
+        "KZ-KNB",
+        "security",
+        "Комитет национальной безопасности Республики Казахстан",
+        "National Security Committee of the Republic of Kazakhstan",
+        state="KZ",
+    ),
+    AgencyData(
+        "KZ-CERT",
+        "cert",
+        "Служба реагирования на компьютерные инциденты KZ-CERT",
+        "KZ-CERT Computer Emergency Response Team",
+        state="KZ",
+    ),
+    AgencyData(
+        "KG-GKNB",
+        "security",
+        "Государственный комитет национальной безопасности Кыргызской Республики",
+        "State Committee for National Security of the Kyrgyz Republic",
+        state="KG",
+    ),
+    AgencyData(
+        "KG-MVD",
+        "drug_control",
+        "Служба по борьбе с наркопреступностью МВД Кыргызской Республики",
+        "Drug Crime Control Service, Ministry of Internal Affairs of the Kyrgyz Republic",
+        state="KG",
+    ),
+    AgencyData(
+        "RU-FSB",
+        "security",
+        "Федеральная служба безопасности Российской Федерации",
+        "Federal Security Service of the Russian Federation",
+        state="RU",
+    ),
+    AgencyData(
+        "RU-NCCCI",
+        "cert",
+        "Национальный координационный центр по компьютерным инцидентам",
+        "National Coordination Centre for Computer Incidents",
+        state="RU",
+    ),
+    AgencyData(
+        "TJ-GKNB",
+        "security",
+        "Государственный комитет национальной безопасности Республики Таджикистан",
+        "State Committee for National Security of the Republic of Tajikistan",
+        state="TJ",
+    ),
+    AgencyData(
+        "TJ-DCA",
+        "drug_control",
+        "Агентство по контролю за наркотиками при Президенте Республики Таджикистан",
+        "Drug Control Agency under the President of the Republic of Tajikistan",
+        state="TJ",
+    ),
     AgencyData("SEC", "body_unit", "Секретариат ОДКБ", "CSTO Secretariat", body="SEC"),
     AgencyData("JS", "body_unit", "Объединённый штаб ОДКБ", "CSTO Joint Staff", body="JS"),
-    AgencyData("CRC", "body_unit", "Кризисный центр ОДКБ", "CSTO Crisis Response Centre",
-               body="CRC"),
-    AgencyData("CCC-CI", "body_unit", "ККЦ по вопросам реагирования на компьютерные инциденты",
-               "Coordinating and Consulting Centre for Computer Incidents", body="CCC-CI"),
+    AgencyData(
+        "CRC", "body_unit", "Кризисный центр ОДКБ", "CSTO Crisis Response Centre", body="CRC"
+    ),
+    AgencyData(
+        "CCC-CI",
+        "body_unit",
+        "ККЦ по вопросам реагирования на компьютерные инциденты",
+        "Coordinating and Consulting Centre for Computer Incidents",
+        body="CCC-CI",
+    ),
 )
 
 # The state's lead agency: where the demo analyst and coordinator of each state work.
-LEAD_AGENCY = {"AM": "AM-NSS", "BY": "BY-KGB", "KZ": "KZ-KNB", "KG": "KG-GKNB",
-               "RU": "RU-FSB", "TJ": "TJ-GKNB"}
+LEAD_AGENCY = {
+    "AM": "AM-NSS",
+    "BY": "BY-KGB",
+    "KZ": "KZ-KNB",
+    "KG": "KG-GKNB",
+    "RU": "RU-FSB",
+    "TJ": "TJ-GKNB",
+}
 
 
 @dataclass(frozen=True)
@@ -178,22 +351,38 @@ class ChairmanshipData:
 
 CHAIRMANSHIPS = (
     ChairmanshipData(
-        2018, "KZ", date(2017, 11, 30),
+        2018,
+        "KZ",
+        date(2017, 11, 30),
         "Юбилейная сессия Совета коллективной безопасности, Минск",
         "Anniversary session of the Collective Security Council, Minsk",
         (
-            ("Расширение инструментов взаимодействия в военной сфере",
-             "Expansion of interaction instruments in the military sphere"),
-            ("Организация практического военно-технического сотрудничества",
-             "Organisation of practical military and technical cooperation"),
-            ("Участие ОДКБ в построении международной глобальной системы противодействия "
-             "терроризму",
-             "CSTO participation in building an international global system for countering "
-             "terrorism"),
-            ("Совместное реагирование государств-членов на угрозы кибербезопасности",
-             "Joint responses of member states to cybersecurity threats"),
-            ("Повышение эффективности мер противодействия незаконному обороту наркотиков",
-             "Increasing the effectiveness of measures to counter illicit drug trafficking"),
+            (
+                "Расширение инструментов взаимодействия в военной сфере",
+                "Expansion of interaction instruments in the military sphere",
+            ),
+            (
+                "Организация практического военно-технического сотрудничества",
+                "Organisation of practical military and technical cooperation",
+            ),
+            (
+                (
+                    "Участие ОДКБ в построении международной глобальной системы "
+                    "противодействия терроризму"
+                ),
+                (
+                    "CSTO participation in building an international global system for "
+                    "countering terrorism"
+                ),
+            ),
+            (
+                "Совместное реагирование государств-членов на угрозы кибербезопасности",
+                "Joint responses of member states to cybersecurity threats",
+            ),
+            (
+                "Повышение эффективности мер противодействия незаконному обороту наркотиков",
+                "Increasing the effectiveness of measures to counter illicit drug trafficking",
+            ),
         ),
     ),
 )

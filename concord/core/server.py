@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.util import import_app
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()
@@ -17,9 +18,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from config.wsgi import application
-
-        return application
+        return import_app("config.wsgi:application")
 
 
 def run_gunicorn(*, bind: str, workers: int, threads: int = 1) -> None:

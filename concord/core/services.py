@@ -158,7 +158,7 @@ def _share_summary(obj: Protected) -> dict[str, list[str]]:
 
 @transaction.atomic
 def marking_change(*, acting_user: User, obj: Protected, tlp: Tlp | str) -> Protected:
-    """Change a record's marking. Only the owner agency's editors may; widening is audited as such."""
+    """Change a record's marking: only the owner agency's editors may; widening is audited."""
     new = parse_tlp(str(tlp))
     if not access.can_edit(obj, acting_user):
         raise PermissionDenied("only the owner agency may change a record's marking")
@@ -229,6 +229,8 @@ def reference_saved(*, acting_user: User, obj: object, created: bool, changed: l
 @transaction.atomic
 def reference_deleted(*, acting_user: User, obj: object) -> None:
     audit.record(
-        actor=acting_user, action="reference.delete", obj=obj,  # type: ignore[arg-type]
+        actor=acting_user,
+        action="reference.delete",
+        obj=obj,  # type: ignore[arg-type]
         summary={"repr": str(obj)},
     )

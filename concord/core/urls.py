@@ -20,7 +20,9 @@ urlpatterns = [
     path("account/2fa/", views.second_factor_view, name="second_factor"),
     path(
         "account/login/",
-        auth_views.LoginView.as_view(template_name="core/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="core/login.html", redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),

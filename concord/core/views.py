@@ -132,10 +132,9 @@ def _safe_next(request: HttpRequest) -> str:
 def second_factor_view(request: HttpRequest) -> HttpResponse:
     """Enrol a TOTP device (first time) or present a code (every sign-in after that)."""
     user = _user(request)
-    device = second_factor.confirmed_device(user)
-    enrolling = device is None
-    if enrolling:
-        device = second_factor.pending_device(user)
+    confirmed = second_factor.confirmed_device(user)
+    enrolling = confirmed is None
+    device = second_factor.pending_device(user) if confirmed is None else confirmed
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):

@@ -9,7 +9,7 @@ import factory
 from concord.core.markings import Tlp
 from concord.core.models import Agency, Body, Country, MemberState, Notice, Role, User
 
-TEST_PASSWORD = "correct horse battery staple"  # noqa: S105
+TEST_PASSWORD = "correct horse battery staple"
 
 
 class CountryFactory(factory.django.DjangoModelFactory):

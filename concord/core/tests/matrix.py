@@ -46,8 +46,13 @@ def _row_counts() -> dict[str, int]:
 
 
 # Tables that legitimately change on a refused request (sessions, denial log, lockouts).
-_VOLATILE = {"sessions.Session", "core.AuditEvent", "axes.AccessAttempt", "axes.AccessLog",
-             "axes.AccessFailureLog"}
+_VOLATILE = {
+    "sessions.Session",
+    "core.AuditEvent",
+    "axes.AccessAttempt",
+    "axes.AccessLog",
+    "axes.AccessFailureLog",
+}
 
 
 def _call(client: Client, endpoint: Endpoint) -> int:
@@ -74,7 +79,11 @@ def assert_matrix(
             before = _row_counts() if expected >= 400 else None
             got = _call(client_for(user), endpoint)
             if got != expected:
-                wrong.append(f"{endpoint.method} {endpoint.url} as {name}: {got}, expected {expected}")
+                wrong.append(
+                    f"{endpoint.method} {endpoint.url} as {name}: {got}, expected {expected}"
+                )
             elif before is not None and _row_counts() != before:
-                wrong.append(f"{endpoint.method} {endpoint.url} as {name}: refused but changed data")
+                wrong.append(
+                    f"{endpoint.method} {endpoint.url} as {name}: refused but changed data"
+                )
     assert not wrong, "authorization matrix:\n" + "\n".join(wrong)

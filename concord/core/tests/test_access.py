@@ -16,8 +16,15 @@ from concord.core.tests.factories import AgencyFactory, NoticeFactory, UserFacto
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["author", "same_agency", "same_state", "other_state", "secretariat", "anonymous",
-            "inactive"]
+PERSONAS = [
+    "author",
+    "same_agency",
+    "same_state",
+    "other_state",
+    "secretariat",
+    "anonymous",
+    "inactive",
+]
 
 # marking → the personas who see a record owned by KZ-KNB and shared with nobody.
 UNSHARED = {
@@ -129,7 +136,10 @@ def test_get_for_user_hides_unseen_records_and_logs_the_denial(people):
 
     denial = AuditEvent.objects.get(seq=before + 1)
     assert (denial.action, denial.object_type, denial.object_id, denial.actor_username) == (
-        "access.denied", "core.notice", str(notice.pk), "ru-analyst",
+        "access.denied",
+        "core.notice",
+        str(notice.pk),
+        "ru-analyst",
     )
     assert denial.summary == '{"reason":"read"}'
     assert notice.title not in denial.summary
@@ -164,14 +174,28 @@ AUDIENCE = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(audience=AUDIENCE)
-def test_visible_and_can_view_always_agree(audience, people, state_kz, state_ru,
-                                           secretariat_body, agency_kz, agency_kz_cert,
-                                           agency_ru, agency_sec):
+def test_visible_and_can_view_always_agree(
+    audience,
+    people,
+    state_kz,
+    state_ru,
+    secretariat_body,
+    agency_kz,
+    agency_kz_cert,
+    agency_ru,
+    agency_sec,
+):
     states = {"KZ": state_kz, "RU": state_ru}
-    agencies = {"KZ-KNB": agency_kz, "KZ-CERT": agency_kz_cert, "RU-FSB": agency_ru,
-                "SEC": agency_sec}
+    agencies = {
+        "KZ-KNB": agency_kz,
+        "KZ-CERT": agency_kz_cert,
+        "RU-FSB": agency_ru,
+        "SEC": agency_sec,
+    }
     author = people[audience["author"]]
     notice = NoticeFactory(author=author, tlp=Tlp.GREEN)
     Notice.objects.filter(pk=notice.pk).update(tlp=audience["tlp"])

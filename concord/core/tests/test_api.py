@@ -37,10 +37,15 @@ def test_authorization_matrix(personas, client_for, kz_analyst):
             Endpoint("GET", reverse("api:me"), signed_in),
             Endpoint("GET", reverse("api:list_tokens"), signed_in),
             Endpoint("POST", reverse("api:create_token"), signed_in, default=201, data={}),
-            Endpoint("DELETE", reverse("api:revoke_token", args=[token.pk]),
-                     {"anonymous": 401, "kz_analyst": 204}, default=404),
-            Endpoint("GET", reverse("api:list_audit"), {"anonymous": 401, "admin": 200},
-                     default=403),
+            Endpoint(
+                "DELETE",
+                reverse("api:revoke_token", args=[token.pk]),
+                {"anonymous": 401, "kz_analyst": 204},
+                default=404,
+            ),
+            Endpoint(
+                "GET", reverse("api:list_audit"), {"anonymous": 401, "admin": 200}, default=403
+            ),
             Endpoint("GET", reverse("api:openapi-json"), {"anonymous": 302}),
             Endpoint("GET", reverse("api:openapi-view"), {"anonymous": 302}),
         ],
@@ -71,11 +76,22 @@ def test_bodies_include_the_crisis_response_centre(organisation, client_for, kz_
     body = client_for(kz_analyst).get(reverse("api:list_bodies")).json()
 
     assert [b["code"] for b in body] == [
-        "CSC", "CFM", "CMD", "CSSC", "PC", "SEC", "JS", "CRC", "CCC-CI", "WG-AFG",
+        "CSC",
+        "CFM",
+        "CMD",
+        "CSSC",
+        "PC",
+        "SEC",
+        "JS",
+        "CRC",
+        "CCC-CI",
+        "WG-AFG",
     ]
     crc = body[7]
     assert (crc["name_en"], crc["established_year"], crc["parent"]) == (
-        "Crisis Response Centre", 2016, None,
+        "Crisis Response Centre",
+        2016,
+        None,
     )
     assert body[9]["parent"] == "CFM"
 
@@ -84,15 +100,21 @@ def test_agencies_filter_by_state(organisation, client_for, kz_analyst):
     body = client_for(kz_analyst).get(reverse("api:list_agencies"), {"state": "tj"}).json()
 
     assert [(a["code"], a["state"], a["body"]) for a in body] == [
-        ("TJ-DCA", "TJ", None), ("TJ-GKNB", "TJ", None),
+        ("TJ-DCA", "TJ", None),
+        ("TJ-GKNB", "TJ", None),
     ]
 
 
 def test_me_describes_the_caller(client_for, kz_analyst):
     body = client_for(kz_analyst).get(reverse("api:me")).json()
 
-    assert body == {"username": "kz-analyst", "role": "analyst", "agency": "KZ-KNB",
-                    "state": "KZ", "body": None}
+    assert body == {
+        "username": "kz-analyst",
+        "role": "analyst",
+        "agency": "KZ-KNB",
+        "state": "KZ",
+        "body": None,
+    }
 
 
 def test_bearer_token_authenticates_and_touches_last_used(kz_analyst):
@@ -171,7 +193,8 @@ def test_audit_is_paginated_newest_first(client_for, admin_user, kz_analyst):
 
     assert body["count"] == 3
     assert [(e["seq"], e["action"], e["actor"]) for e in body["items"]] == [
-        (3, "api_token.create", "kz-analyst"), (2, "api_token.create", "kz-analyst"),
+        (3, "api_token.create", "kz-analyst"),
+        (2, "api_token.create", "kz-analyst"),
     ]
 
 

@@ -62,10 +62,15 @@ def test_record_outside_a_transaction_is_refused(kz_analyst):
         audit.record(actor=kz_analyst, action="x")
 
 
-def test_a_failed_change_leaves_no_event(kz_analyst):
-    with pytest.raises(RuntimeError, match="boom"), transaction.atomic():
-        services.notice_create(acting_user=kz_analyst, title="Lost", tlp=Tlp.GREEN)
+def _create_then_fail(user) -> None:
+    with transaction.atomic():
+        services.notice_create(acting_user=user, title="Lost", tlp=Tlp.GREEN)
         raise RuntimeError("boom")
+
+
+def test_a_failed_change_leaves_no_event(kz_analyst):
+    with pytest.raises(RuntimeError, match="boom"):
+        _create_then_fail(kz_analyst)
     assert AuditEvent.objects.count() == 0
 
 
@@ -101,7 +106,9 @@ def test_deleted_event_is_detected_as_a_gap(chain):
     report = audit.verify()
 
     assert (report.ok, report.broken_seq, report.problem) == (
-        False, 2, "gap: expected event 2, found 3",
+        False,
+        2,
+        "gap: expected event 2, found 3",
     )
 
 
@@ -123,7 +130,9 @@ def test_checkpoint_with_a_different_hash_is_a_mismatch(chain):
     report = audit.verify(checkpoint=(2, "f" * 64))
 
     assert (report.ok, report.broken_seq, report.problem) == (
-        False, 2, "event 2 does not match the checkpoint hash",
+        False,
+        2,
+        "event 2 does not match the checkpoint hash",
     )
 
 
@@ -152,8 +161,11 @@ def test_cli_refuses_a_malformed_checkpoint(text):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL triggers")
 @pytest.mark.parametrize(
     "statement",
-    ["UPDATE core_auditevent SET action = 'x'", "DELETE FROM core_auditevent",
-     "TRUNCATE core_auditevent"],
+    [
+        "UPDATE core_auditevent SET action = 'x'",
+        "DELETE FROM core_auditevent",
+        "TRUNCATE core_auditevent",
+    ],
 )
 def test_postgres_keeps_the_table_append_only(chain, statement):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():

@@ -54,7 +54,8 @@ def test_required_second_factor_enrols_then_verifies(secretariat_user):
     assert held["Location"] == f"{reverse('core:second_factor')}?next=/"
     api = client.get(reverse("api:me"))
     assert (api.status_code, api.json()) == (
-        403, {"detail": "second factor required", "errors": []},
+        403,
+        {"detail": "second factor required", "errors": []},
     )
 
     page = client.get(reverse("core:second_factor")).content.decode()
@@ -105,7 +106,8 @@ def test_next_parameter_cannot_leave_the_site(kz_analyst):
     client = Client()
     _sign_in(client, "kz-analyst", TEST_PASSWORD)
 
-    done = client.post(reverse("core:second_factor"),
-                       {"token": _code(device), "next": "https://evil.example/"})
+    done = client.post(
+        reverse("core:second_factor"), {"token": _code(device), "next": "https://evil.example/"}
+    )
 
     assert done["Location"] == "/"

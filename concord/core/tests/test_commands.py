@@ -37,7 +37,12 @@ def test_demo_loads_the_organisation_and_prints_each_password_once(capsys):
     first = _accounts(capsys.readouterr().out)
 
     assert sorted(MemberState.objects.values_list("code", flat=True)) == [
-        "AM", "BY", "KG", "KZ", "RU", "TJ",
+        "AM",
+        "BY",
+        "KG",
+        "KZ",
+        "RU",
+        "TJ",
     ]
     assert Body.objects.get(code="CRC").established_year == 2016
     chair = Chairmanship.objects.get()
@@ -110,13 +115,21 @@ def test_token_create_for_unknown_user_fails():
 def _concord(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
         [sys.executable, "-m", "concord.cli", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("CONCORD_", "DJANGO_", "DATABASE_URL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CONCORD_", "DJANGO_", "DATABASE_URL"))
+    }
     return {**env, **extra}
 
 
@@ -141,8 +154,9 @@ def test_production_refuses_to_start_without_its_settings(missing, tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
     }
     del values[missing]
-    result = _concord("check", env=_clean_env(DJANGO_SETTINGS_MODULE="config.settings.prod",
-                                              **values))
+    result = _concord(
+        "check", env=_clean_env(DJANGO_SETTINGS_MODULE="config.settings.prod", **values)
+    )
 
     assert result.returncode == 1
     assert f"{missing} (or {missing}_FILE) must be set in production" in result.stderr
@@ -169,7 +183,8 @@ def test_worker_runs_queued_tasks_and_exits_in_batch_mode(tmp_path):
 
     assert worker.returncode == 0, worker.stderr
     assert (verify.returncode, verify.stdout) == (
-        0, f"audit chain ok: 0 events; head 0:{'0' * 64}\n",
+        0,
+        f"audit chain ok: 0 events; head 0:{'0' * 64}\n",
     )
     with sqlite3.connect(tmp_path / "concord.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)

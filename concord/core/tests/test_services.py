@@ -1,4 +1,4 @@
-"""Core services: markings never widen on re-share, every write is audited, refusals change nothing."""
+"""Core services: markings never widen on re-share, writes are audited, refusals change nothing."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ def _last_event() -> AuditEvent:
 
 
 def test_notice_create_is_owned_by_the_authors_agency(kz_analyst, state_ru):
-    notice = services.notice_create(acting_user=kz_analyst, title="  Drill  ", tlp="TLP:amber",
-                                    shared_states=[state_ru])
+    notice = services.notice_create(
+        acting_user=kz_analyst, title="  Drill  ", tlp="TLP:amber", shared_states=[state_ru]
+    )
 
     assert (notice.title, notice.tlp, notice.owner_agency.code) == ("Drill", "AMBER", "KZ-KNB")
     assert json.loads(_last_event().summary)["shared_states"] == ["RU"]
@@ -44,7 +45,8 @@ def test_owner_widens_a_marking_and_it_is_audited_as_widening(kz_analyst):
 
     event = _last_event()
     assert (event.action, event.summary) == (
-        "marking.widen", '{"from":"AMBER+STRICT","to":"GREEN"}',
+        "marking.widen",
+        '{"from":"AMBER+STRICT","to":"GREEN"}',
     )
 
 
@@ -69,8 +71,13 @@ def test_another_agency_cannot_change_the_marking(kz_analyst, ru_analyst):
 def test_share_adds_audiences_and_records_before_and_after(kz_analyst, state_ru, agency_ru):
     notice = NoticeFactory(author=kz_analyst, tlp=Tlp.AMBER)
 
-    services.record_share(acting_user=kz_analyst, obj=notice, states=[state_ru],
-                          agencies=[agency_ru], tlp=Tlp.AMBER_STRICT)
+    services.record_share(
+        acting_user=kz_analyst,
+        obj=notice,
+        states=[state_ru],
+        agencies=[agency_ru],
+        tlp=Tlp.AMBER_STRICT,
+    )
 
     notice.refresh_from_db()
     assert notice.tlp == Tlp.AMBER_STRICT
@@ -84,8 +91,7 @@ def test_sharing_never_widens_the_marking(kz_analyst, state_ru):
     notice = NoticeFactory(author=kz_analyst, tlp=Tlp.AMBER)
 
     with pytest.raises(MarkingError, match="cannot widen TLP:AMBER to TLP:GREEN"):
-        services.record_share(acting_user=kz_analyst, obj=notice, states=[state_ru],
-                              tlp=Tlp.GREEN)
+        services.record_share(acting_user=kz_analyst, obj=notice, states=[state_ru], tlp=Tlp.GREEN)
     notice.refresh_from_db()
     assert notice.tlp == Tlp.AMBER
     assert list(notice.shared_states.all()) == []
@@ -126,25 +132,30 @@ def test_unknown_markings_are_refused(text):
 
 
 def test_user_create_generates_a_password_and_audits(agency_kz, admin_user):
-    user, password = services.user_create(acting_user=admin_user, username="kz-new",
-                                          agency=agency_kz, role="coordinator")
+    user, password = services.user_create(
+        acting_user=admin_user, username="kz-new", agency=agency_kz, role="coordinator"
+    )
 
     assert user.check_password(password)
     assert len(password) == 16
     event = _last_event()
     assert (event.action, event.actor_username, event.summary) == (
-        "user.create", "admin", '{"agency":"KZ-KNB","role":"coordinator","username":"kz-new"}',
+        "user.create",
+        "admin",
+        '{"agency":"KZ-KNB","role":"coordinator","username":"kz-new"}',
     )
     assert password not in event.summary
 
 
 def test_user_create_refuses_duplicates_and_weak_passwords(kz_analyst, agency_kz):
     with pytest.raises(ValidationError, match="already exists"):
-        services.user_create(acting_user=None, username="kz-analyst", agency=agency_kz,
-                             role="viewer")
+        services.user_create(
+            acting_user=None, username="kz-analyst", agency=agency_kz, role="viewer"
+        )
     with translation.override("en"), pytest.raises(ValidationError, match="too short"):
-        services.user_create(acting_user=None, username="kz-x", agency=agency_kz, role="viewer",
-                             password="abc")
+        services.user_create(
+            acting_user=None, username="kz-x", agency=agency_kz, role="viewer", password="abc"
+        )
     assert User.objects.filter(username="kz-x").count() == 0
 
 

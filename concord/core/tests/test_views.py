@@ -29,16 +29,27 @@ def _login_redirect(url: str) -> str:
 
 
 def test_page_matrix(organisation, personas, client_for):
-    pages = ["core:home", "core:states", "core:bodies", "core:agencies", "core:chairmanships",
-             "core:account"]
+    pages = [
+        "core:home",
+        "core:states",
+        "core:bodies",
+        "core:agencies",
+        "core:chairmanships",
+        "core:account",
+    ]
     endpoints = [Endpoint("GET", reverse(name), {"anonymous": 302}) for name in pages]
     endpoints += [
         Endpoint("GET", reverse("core:state", args=["KZ"]), {"anonymous": 302}),
         Endpoint("GET", reverse("core:state", args=["XX"]), {"anonymous": 302}, default=404),
         Endpoint("GET", reverse("admin:index"), {"admin": 200}, default=302),
         Endpoint("GET", reverse("admin:core_agency_changelist"), {"admin": 200}, default=302),
-        Endpoint("POST", reverse("core:token_create"), {"anonymous": 302}, data={"label": "x"},
-                 json_body=False),
+        Endpoint(
+            "POST",
+            reverse("core:token_create"),
+            {"anonymous": 302},
+            data={"label": "x"},
+            json_body=False,
+        ),
     ]
     assert_matrix(personas, client_for, endpoints)
 
@@ -62,8 +73,9 @@ def test_home_shows_the_organisation_and_the_chairmanship(organisation, client_f
     assert 'id="modules"' not in html  # no module is built yet, so no tile appears
 
 
-def test_home_lists_only_the_notices_the_user_may_see(organisation, client_for, kz_analyst,
-                                                       ru_analyst):
+def test_home_lists_only_the_notices_the_user_may_see(
+    organisation, client_for, kz_analyst, ru_analyst
+):
     services.notice_create(acting_user=kz_analyst, title="Seen by all", tlp=Tlp.GREEN)
     services.notice_create(acting_user=kz_analyst, title="Kazakh eyes only", tlp=Tlp.AMBER)
 
@@ -74,8 +86,11 @@ def test_home_lists_only_the_notices_the_user_may_see(organisation, client_for, 
 
 
 def test_state_page_lists_its_agencies(organisation, client_for, kz_analyst):
-    html = client_for(kz_analyst).get(reverse("core:state", args=["tj"]),
-                                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = (
+        client_for(kz_analyst)
+        .get(reverse("core:state", args=["tj"]), HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
 
     assert "Ҷумҳурии Тоҷикистон" in html
     assert "Drug Control Agency under the President of the Republic of Tajikistan" in html
@@ -84,15 +99,17 @@ def test_state_page_lists_its_agencies(organisation, client_for, kz_analyst):
 def test_token_created_in_the_ui_is_shown_once_then_revoked(client_for, kz_analyst):
     client = client_for(kz_analyst)
 
-    html = client.post(reverse("core:token_create"), {"label": "siem"},
-                       HTTP_HX_REQUEST="true").content.decode()
+    html = client.post(
+        reverse("core:token_create"), {"label": "siem"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
     token = ApiToken.objects.get()
     client.post(reverse("core:token_revoke", args=[token.pk]))
 
     raw = re.search(r'id="new-token">(cnc_[^<]+)<', html).group(1)
     assert hash_token(raw) == token.token_hash
     assert html.count(raw) == 1
-    assert '<div id="tokens">' in html and "<html" not in html  # an HTMX partial
+    assert '<div id="tokens">' in html
+    assert "<html" not in html  # an HTMX partial
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert client.get(reverse("core:account")).content.decode().count('id="new-token"') == 0
@@ -113,9 +130,17 @@ def test_admin_changes_to_reference_data_are_audited(organisation, client_for, a
     url = reverse("admin:core_body_change", args=[body.pk])
     client = client_for(admin_user)
     form = {
-        "code": "CRC", "kind": "centre", "name_ru": body.name_ru, "name_en": "Crisis Centre",
-        "short_ru": body.short_ru, "short_en": body.short_en, "parent": "",
-        "established_year": "2016", "description_ru": "", "description_en": "", "position": "7",
+        "code": "CRC",
+        "kind": "centre",
+        "name_ru": body.name_ru,
+        "name_en": "Crisis Centre",
+        "short_ru": body.short_ru,
+        "short_en": body.short_en,
+        "parent": "",
+        "established_year": "2016",
+        "description_ru": "",
+        "description_en": "",
+        "position": "7",
     }
 
     response = client.post(url, form)
@@ -123,7 +148,9 @@ def test_admin_changes_to_reference_data_are_audited(organisation, client_for, a
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="reference.change")
     assert (event.actor_username, event.object_type, event.object_id) == (
-        "admin", "core.body", str(body.pk),
+        "admin",
+        "core.body",
+        str(body.pk),
     )
     assert event.summary == (
         '{"changed":["description_en","description_ru","name_en"],"repr":"Кризисный центр"}'
@@ -140,8 +167,10 @@ def test_admin_site_is_closed_to_other_roles(client_for, secretariat_user):
 def test_sign_in_with_password_then_sign_out(kz_analyst):
     client = Client()
 
-    response = client.post(reverse("core:login"),
-                           {"username": "kz-analyst", "password": "correct horse battery staple"})
+    response = client.post(
+        reverse("core:login"),
+        {"username": "kz-analyst", "password": "correct horse battery staple"},
+    )
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert client.get("/").status_code == 200

@@ -25,8 +25,12 @@ class Command(BaseCommand):
             raise CommandError(f"no agency with code {options['agency']!r}")
         try:
             user, password = services.user_create(
-                acting_user=None, username=options["username"], agency=agency,
-                role=options["role"], password=options["password"], email=options["email"],
+                acting_user=None,
+                username=options["username"],
+                agency=agency,
+                role=options["role"],
+                password=options["password"],
+                email=options["email"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc

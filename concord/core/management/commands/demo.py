@@ -15,7 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="stop after loading")
         parser.add_argument("--password", help="give every new demo account this password")
         parser.add_argument(
-            "--reset-passwords", action="store_true",
+            "--reset-passwords",
+            action="store_true",
             help="generate new passwords for existing demo accounts too",
         )
         parser.add_argument("--bind", default="127.0.0.1:8000")

@@ -13,10 +13,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000")
-        parser.add_argument("--workers", type=int, default=None,
-                            help="worker processes (default: 2 × cores + 1, at most 8)")
-        parser.add_argument("--threads", type=int, default=4,
-                            help="threads per worker (gthread keeps connections alive)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="worker processes (default: 2 × cores + 1, at most 8)",
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=4,
+            help="threads per worker (gthread keeps connections alive)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         workers = options["workers"] or min(2 * (os.cpu_count() or 1) + 1, 8)
