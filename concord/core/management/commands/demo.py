@@ -24,7 +24,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
         accounts = []
         for config in apps.get_app_configs():
             loader = getattr(config, "demo_loader", None)

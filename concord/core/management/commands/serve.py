@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from concord.core.server import run_gunicorn
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Cheap when nothing changed; a missing manifest entry would otherwise be a 500.
+        call_command("collectstatic", interactive=False, verbosity=0)
         workers = options["workers"] or min(2 * (os.cpu_count() or 1) + 1, 8)
         self.stdout.write(f"Serving Concord at http://{options['bind']} with {workers} workers")
         run_gunicorn(bind=options["bind"], workers=workers, threads=options["threads"])
