@@ -26,6 +26,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from . import audit
 from .markings import Tlp
@@ -137,14 +138,14 @@ def get_for_user(queryset: QuerySet[P], user: AnyUser, pk: object, *, write: boo
     """
     obj = queryset.filter(pk=pk).first()
     if obj is None:
-        raise Http404("no such record")
+        raise Http404(_("no such record"))
     actor = _active_user(user)
     if not can_view(obj, user):
         audit.record_denied(actor=actor, obj=obj, reason="read")
-        raise Http404("no such record")
+        raise Http404(_("no such record"))
     if write and not can_edit(obj, user):
         audit.record_denied(actor=actor, obj=obj, reason="write")
-        raise PermissionDenied("this record belongs to another agency")
+        raise PermissionDenied(_("this record belongs to another agency"))
     return obj
 
 
@@ -152,5 +153,5 @@ def require_admin(user: AnyUser) -> User:
     """The acting user if they hold the admin role; otherwise 403."""
     person = _active_user(user)
     if person is None or not person.is_admin_role:
-        raise PermissionDenied("administrators only")
+        raise PermissionDenied(_("administrators only"))
     return person

@@ -6,6 +6,7 @@ https://www.first.org/tlp/ — CLEAR is the widest audience, RED the narrowest.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,7 +38,9 @@ def parse_tlp(value: str) -> Tlp:
     try:
         return Tlp(text)
     except ValueError:
-        raise MarkingError(f"unknown TLP marking {value!r}") from None
+        raise MarkingError(
+            gettext("unknown TLP marking %(value)s") % {"value": repr(value)}
+        ) from None
 
 
 def width(tlp: str) -> int:
@@ -45,7 +48,9 @@ def width(tlp: str) -> int:
     try:
         return _WIDTH[Tlp(tlp)]
     except ValueError:
-        raise MarkingError(f"unknown TLP marking {tlp!r}") from None
+        raise MarkingError(
+            gettext("unknown TLP marking %(value)s") % {"value": repr(tlp)}
+        ) from None
 
 
 def is_wider(new: str, old: str) -> bool:
@@ -62,7 +67,10 @@ def derived_marking(source: str, requested: str | None = None) -> Tlp:
         return Tlp(source)
     if is_wider(requested, source):
         raise MarkingError(
-            f"a record marked TLP:{source} cannot be re-shared as TLP:{requested}: "
-            "only its owner may widen a marking"
+            gettext(
+                "a record marked TLP:%(source)s cannot be re-shared as TLP:%(requested)s: "
+                "only its owner may widen a marking"
+            )
+            % {"source": source, "requested": requested}
         )
     return Tlp(requested)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 # Paths a signed-in user may reach before presenting the second factor.
 _OPEN_PREFIXES = ("/static/", "/i18n/", "/account/login/", "/account/logout/", "/account/2fa/")
@@ -59,5 +60,5 @@ class SecondFactorMiddleware:
         if path.startswith(("/api/", "/taxii2/")):
             if "HTTP_AUTHORIZATION" in request.META:
                 return self.get_response(request)  # token auth: machines have no second factor
-            return JsonResponse({"detail": "second factor required", "errors": []}, status=403)
+            return JsonResponse({"detail": _("second factor required"), "errors": []}, status=403)
         return redirect(f"{reverse('core:second_factor')}?next={path}")

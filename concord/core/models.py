@@ -41,9 +41,9 @@ class Bilingual(models.Model):
 class Country(Bilingual):
     """Any country (ISO 3166-1): joint operations have participants beyond the member states."""
 
-    alpha2 = models.CharField(max_length=2, unique=True)
-    alpha3 = models.CharField(max_length=3, unique=True)
-    numeric = models.CharField(max_length=3)
+    alpha2 = models.CharField(_("ISO alpha-2 code"), max_length=2, unique=True)
+    alpha3 = models.CharField(_("ISO alpha-3 code"), max_length=3, unique=True)
+    numeric = models.CharField(_("ISO numeric code"), max_length=3)
 
     class Meta:
         ordering: ClassVar = ["alpha2"]
@@ -61,14 +61,16 @@ class MemberStateQuerySet(models.QuerySet["MemberState"]):
 class MemberState(Bilingual):
     """A member state of the organisation. `code` is its ISO 3166-1 alpha-2 code."""
 
-    code = models.CharField(max_length=2, unique=True)
-    country = models.OneToOneField(Country, on_delete=models.PROTECT, related_name="member_state")
+    code = models.CharField(_("code"), max_length=2, unique=True)
+    country = models.OneToOneField(
+        Country, on_delete=models.PROTECT, related_name="member_state", verbose_name=_("country")
+    )
     official_name_ru = models.CharField(_("official name (Russian)"), max_length=300)
     official_name_en = models.CharField(_("official name (English)"), max_length=300)
     name_own = models.CharField(_("name in the state language"), max_length=300)
     own_language = models.CharField(_("state language (ISO 639-1)"), max_length=8)
-    capital_ru = models.CharField(max_length=100, blank=True)
-    capital_en = models.CharField(max_length=100, blank=True)
+    capital_ru = models.CharField(_("capital (Russian)"), max_length=100, blank=True)
+    capital_en = models.CharField(_("capital (English)"), max_length=100, blank=True)
     joined_on = models.DateField(_("member since"))
     left_on = models.DateField(_("member until"), null=True, blank=True)
 
@@ -102,17 +104,22 @@ class Body(Bilingual):
         CENTRE = "centre", _("centre")
         WORKING_GROUP = "working_group", _("working group")
 
-    code = models.CharField(max_length=20, unique=True)
-    short_ru = models.CharField(max_length=40, blank=True)
-    short_en = models.CharField(max_length=40, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    short_ru = models.CharField(_("short name (Russian)"), max_length=40, blank=True)
+    short_en = models.CharField(_("short name (English)"), max_length=40, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent body"),
     )
-    established_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    description_ru = models.TextField(blank=True)
-    description_en = models.TextField(blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    established_year = models.PositiveSmallIntegerField(_("established in"), null=True, blank=True)
+    description_ru = models.TextField(_("description (Russian)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position in lists"), default=0)
 
     class Meta:
         ordering: ClassVar = ["position", "code"]
@@ -146,13 +153,23 @@ class Agency(Bilingual):
         EMERGENCY = "emergency", _("emergency situations")
         BODY_UNIT = "body_unit", _("unit of a body")
 
-    code = models.CharField(max_length=40, unique=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     state = models.ForeignKey(
-        MemberState, null=True, blank=True, on_delete=models.PROTECT, related_name="agencies"
+        MemberState,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agencies",
+        verbose_name=_("member state"),
     )
     body = models.ForeignKey(
-        Body, null=True, blank=True, on_delete=models.PROTECT, related_name="agencies"
+        Body,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agencies",
+        verbose_name=_("body"),
     )
 
     class Meta:
@@ -183,8 +200,10 @@ EDITOR_ROLES = frozenset({Role.ANALYST, Role.COORDINATOR, Role.SECRETARIAT})
 class User(AbstractUser):
     """A person (or machine account) of exactly one agency, hence one state or one body."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="users")
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="users", verbose_name=_("agency")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
 
     REQUIRED_FIELDS: ClassVar[list[str]] = ["email", "agency"]
 
@@ -212,11 +231,16 @@ class User(AbstractUser):
 class Chairmanship(models.Model):
     """The state chairing the organisation in a year, with the priorities it put forward."""
 
-    year = models.PositiveSmallIntegerField(unique=True)
-    state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="chairmanships")
-    decided_on = models.DateField(null=True, blank=True)
-    decided_at_ru = models.CharField(max_length=300, blank=True)
-    decided_at_en = models.CharField(max_length=300, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    state = models.ForeignKey(
+        MemberState,
+        on_delete=models.PROTECT,
+        related_name="chairmanships",
+        verbose_name=_("member state"),
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_at_ru = models.CharField(_("decided at (Russian)"), max_length=300, blank=True)
+    decided_at_en = models.CharField(_("decided at (English)"), max_length=300, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-year"]
@@ -235,14 +259,19 @@ class Chairmanship(models.Model):
 
 class ChairmanshipPriority(models.Model):
     chairmanship = models.ForeignKey(
-        Chairmanship, on_delete=models.CASCADE, related_name="priorities"
+        Chairmanship,
+        on_delete=models.CASCADE,
+        related_name="priorities",
+        verbose_name=_("chairmanship"),
     )
-    position = models.PositiveSmallIntegerField()
-    text_ru = models.TextField()
-    text_en = models.TextField()
+    position = models.PositiveSmallIntegerField(_("number"))
+    text_ru = models.TextField(_("text (Russian)"))
+    text_en = models.TextField(_("text (English)"))
 
     class Meta:
         ordering: ClassVar = ["chairmanship", "position"]
+        verbose_name = _("priority")
+        verbose_name_plural = _("priorities")
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["chairmanship", "position"], name="priority_position_unique"
@@ -291,7 +320,7 @@ class Notice(Protected):
 
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("text"), blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         ordering: ClassVar = ["-created_at", "-id"]
@@ -318,13 +347,15 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
 class ApiToken(models.Model):
     """A per-user API token. Only its hash is stored; the token itself is shown once."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
     label = models.CharField(_("label"), max_length=100, blank=True)
-    prefix = models.CharField(max_length=12)
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=12)
+    token_hash = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -348,8 +379,8 @@ class ApiToken(models.Model):
 class AuditEvent(models.Model):
     """One link of the audit chain. Written only by `core.audit.record`; never updated."""
 
-    seq = models.PositiveBigIntegerField(unique=True)
-    created_at = models.DateTimeField()
+    seq = models.PositiveBigIntegerField(_("sequence number"), unique=True)
+    created_at = models.DateTimeField(_("time (UTC)"))
     actor = models.ForeignKey(
         User,
         null=True,
@@ -358,13 +389,13 @@ class AuditEvent(models.Model):
         related_name="+",
         db_constraint=False,
     )  # users are deactivated, never deleted; the chain keeps the id and name either way
-    actor_username = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=80)
-    object_type = models.CharField(max_length=80, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    summary = models.TextField(help_text="canonical JSON")
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    actor_username = models.CharField(_("actor"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=80)
+    object_type = models.CharField(_("object type"), max_length=80, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    summary = models.TextField(_("summary (canonical JSON)"))
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
 
     class Meta:
         ordering: ClassVar = ["seq"]

@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import access, audit
 from .markings import MarkingError, Tlp, is_wider, parse_tlp
@@ -37,7 +38,7 @@ def user_create(
 ) -> tuple[User, str]:
     """Create an account; returns it with its password (generated when not given)."""
     if User.objects.filter(username=username).exists():
-        raise ValidationError(f"user {username!r} already exists")
+        raise ValidationError(_("user %(name)s already exists") % {"name": repr(username)})
     role = Role(role)
     plain = password or generate_password()
     user = User(
@@ -108,7 +109,7 @@ def api_token_revoke(*, acting_user: User, token: ApiToken) -> None:
 
 def _require_editor(acting_user: User) -> None:
     if not acting_user.can_edit_records:
-        raise PermissionDenied("your role cannot create records")
+        raise PermissionDenied(_("your role cannot create records"))
 
 
 @transaction.atomic
@@ -126,7 +127,7 @@ def notice_create(
     """Post a notice owned by the author's agency."""
     _require_editor(acting_user)
     if not title.strip():
-        raise ValidationError("a notice needs a title")
+        raise ValidationError(_("a notice needs a title"))
     notice = Notice.objects.create(
         title=title.strip(),
         body=body,
@@ -161,7 +162,7 @@ def marking_change(*, acting_user: User, obj: Protected, tlp: Tlp | str) -> Prot
     """Change a record's marking: only the owner agency's editors may; widening is audited."""
     new = parse_tlp(str(tlp))
     if not access.can_edit(obj, acting_user):
-        raise PermissionDenied("only the owner agency may change a record's marking")
+        raise PermissionDenied(_("only the owner agency may change a record's marking"))
     old = Tlp(obj.tlp)
     if new == old:
         return obj
@@ -190,12 +191,13 @@ def record_share(
     """Add to a record's share lists. Sharing never widens the marking: a requested marking wider
     than the current one is refused here (the owner widens through `marking_change`)."""
     if not access.can_edit(obj, acting_user):
-        raise PermissionDenied("only the owner agency may share this record")
+        raise PermissionDenied(_("only the owner agency may share this record"))
     if tlp is not None:
         requested = parse_tlp(str(tlp))
         if is_wider(requested, obj.tlp):
             raise MarkingError(
-                f"sharing cannot widen TLP:{obj.tlp} to TLP:{requested}; change the marking first"
+                _("sharing cannot widen TLP:%(old)s to TLP:%(new)s; change the marking first")
+                % {"old": obj.tlp, "new": requested}
             )
     before = _share_summary(obj)
     obj.shared_states.add(*states)

@@ -22,3 +22,4 @@ STORAGES = {
 AXES_ENABLED = True
 # Tests never write into the developer's var/.
 STATIC_ROOT = Path(tempfile.gettempdir()) / "concord-test-static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request otherwise

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from concord.core.models import Agency, Body, Role, User
 from concord.core.tests.factories import (
@@ -13,6 +14,14 @@ from concord.core.tests.factories import (
     MemberStateFactory,
     UserFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Direct calls (services, commands) speak English in tests, so messages can be asserted
+    exactly; requests still choose their language through the middleware (see test_i18n)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def test_required_second_factor_enrols_then_verifies(secretariat_user):
     held = client.get("/")
     assert held.status_code == 302
     assert held["Location"] == f"{reverse('core:second_factor')}?next=/"
-    api = client.get(reverse("api:me"))
+    api = client.get(reverse("api:me"), HTTP_ACCEPT_LANGUAGE="en")
     assert (api.status_code, api.json()) == (
         403,
         {"detail": "second factor required", "errors": []},
