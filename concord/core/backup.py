@@ -9,9 +9,10 @@ The file is an uncompressed tar archive holding exactly two regular files, in th
   DELETE so it is one self-contained file) or `database.pgdump` (`pg_dump -Fc`).
 
 The audit head and the migrations in the metadata are read from the copy itself, never from the
-live database, so they describe exactly what the file holds even while the server keeps
-writing. `backup.create` is recorded in the live chain *after* the copy: the file does not hold
-its own creation event, and the event names the file's checksum and head.
+live database, so they describe exactly what the file holds while the server keeps writing
+(SQLite's backup step and pg_dump each read one consistent snapshot). `backup.create` is
+recorded in the live chain *after* the copy: the file does not hold its own creation event, and
+the event names the file's checksum and head.
 
 Restoring validates everything first: the archive's shape, the metadata, the vendor, the
 checksum, the database itself (`PRAGMA integrity_check`, or `pg_restore --list`) and the audit
@@ -20,6 +21,12 @@ replaced: on SQLite by the backup API into the live file (one write transaction,
 the old or the new database, nothing between), on PostgreSQL by `pg_restore --clean
 --single-transaction` (a failure rolls back). Then the live chain is checked against the
 metadata's head and `backup.restore` is appended to it.
+
+The database member is streamed out of the archive into a private temporary directory (under
+TMPDIR); the archive is never extracted. A backup whose database has migrations this code does
+not know is refused; one with fewer is restored, and `concord migrate` brings it up to date.
+On PostgreSQL, `--clean` drops and recreates the objects in the dump; tables that only newer
+migrations created are left as they are.
 """
 
 from __future__ import annotations
@@ -64,11 +71,11 @@ class BackupError(RuntimeError):
     """A backup or restore could not be done; nothing was restored."""
 
 
-class BackupRefused(BackupError):
+class BackupRefusedError(BackupError):
     """A file is not a sound Concord backup for this database; the live database is untouched."""
 
 
-class _Problem(ValueError):
+class _ContentError(ValueError):
     """What is wrong with a file or a copy; the public functions say which file it concerns."""
 
 
@@ -105,13 +112,15 @@ class BackupMetadata:
         try:
             raw = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
-            raise _Problem(f"{METADATA_MEMBER} is not valid JSON") from None
+            raise _ContentError(f"{METADATA_MEMBER} is not valid JSON") from None
         if not isinstance(raw, dict):
-            raise _Problem(f"{METADATA_MEMBER} is not a JSON object")
+            raise _ContentError(f"{METADATA_MEMBER} is not a JSON object")
         if raw.get("format") != FORMAT_NAME:
-            raise _Problem(f"{METADATA_MEMBER} names format {raw.get('format')!r}, not {FORMAT_NAME!r}")
+            raise _ContentError(
+                f"{METADATA_MEMBER} names format {raw.get('format')!r}, not {FORMAT_NAME!r}"
+            )
         if raw.get("format_version") != FORMAT_VERSION:
-            raise _Problem(
+            raise _ContentError(
                 f"format version {raw.get('format_version')!r} is not supported "
                 f"(this Concord reads version {FORMAT_VERSION})"
             )
@@ -138,16 +147,16 @@ _FIELD_TYPES: dict[str, type] = {
 def _check_field(name: str, value: object) -> None:
     expected = _FIELD_TYPES[name]
     if not isinstance(value, expected) or isinstance(value, bool):
-        raise _Problem(f"{METADATA_MEMBER}: {name} is missing or not a {expected.__name__}")
+        raise _ContentError(f"{METADATA_MEMBER}: {name} is missing or not a {expected.__name__}")
     if name in {"audit_head_hash", "database_sha256"} and not _HEX64.fullmatch(str(value)):
-        raise _Problem(f"{METADATA_MEMBER}: {name} is not 64 lowercase hex digits")
+        raise _ContentError(f"{METADATA_MEMBER}: {name} is not 64 lowercase hex digits")
     if isinstance(value, int) and value < 0:
-        raise _Problem(f"{METADATA_MEMBER}: {name} is negative")
+        raise _ContentError(f"{METADATA_MEMBER}: {name} is negative")
     if isinstance(value, dict) and not all(
         isinstance(app, str) and isinstance(names, list) and all(isinstance(n, str) for n in names)
         for app, names in value.items()
     ):
-        raise _Problem(f"{METADATA_MEMBER}: {name} must map app labels to lists of names")
+        raise _ContentError(f"{METADATA_MEMBER}: {name} must map app labels to lists of names")
 
 
 @dataclass(frozen=True)
@@ -171,7 +180,11 @@ class _CopyContents:
     """What a database copy holds, read from the copy itself."""
 
     head: tuple[int, str]
-    migrations: dict[str, list[str]]
+    applied: frozenset[tuple[str, str]]
+
+    @property
+    def migrations(self) -> dict[str, list[str]]:
+        return _leaf_migrations(self.applied)
 
 
 # --- the two vendors -------------------------------------------------------------------------
@@ -225,9 +238,9 @@ class _Sqlite:
             with contextlib.closing(_open_readonly(database)) as db:
                 result = [row[0] for row in db.execute("PRAGMA integrity_check")]
         except sqlite3.DatabaseError as exc:
-            raise _Problem(f"the database fails the SQLite integrity check ({exc})") from None
+            raise _ContentError(f"the database fails the SQLite integrity check ({exc})") from None
         if result != ["ok"]:
-            raise _Problem(f"the database fails the SQLite integrity check: {result[0]}")
+            raise _ContentError(f"the database fails the SQLite integrity check: {result[0]}")
 
     def verify_chain(
         self, database: Path, workdir: Path, checkpoint: tuple[int, str] | None
@@ -239,7 +252,7 @@ class _Sqlite:
                 rows = db.execute(query + " ORDER BY seq")
                 return audit.verify_rows((dict(row) for row in rows), checkpoint=checkpoint)
             except sqlite3.DatabaseError as exc:
-                raise _Problem(f"the audit table cannot be read ({exc})") from None
+                raise _ContentError(f"the audit table cannot be read ({exc})") from None
 
     def applied_migrations(self, database: Path, workdir: Path) -> list[tuple[str, str]]:
         table = MigrationRecorder.Migration._meta.db_table
@@ -247,7 +260,7 @@ class _Sqlite:
             try:
                 return list(db.execute(f"SELECT app, name FROM {table}"))  # noqa: S608
             except sqlite3.DatabaseError as exc:
-                raise _Problem(f"the migrations table cannot be read ({exc})") from None
+                raise _ContentError(f"the migrations table cannot be read ({exc})") from None
 
     def load(self, database: Path) -> None:
         """Copy the checked file over the live database in one write transaction."""
@@ -273,7 +286,7 @@ def _pg_binary(name: str) -> str:
     return str(candidates[-1])
 
 
-def pg_environment(settings_dict: Mapping[str, Any]) -> dict[str, str]:
+def pg_environment(*, settings_dict: Mapping[str, Any]) -> dict[str, str]:
     """libpq environment for the database: the password travels here, never on a command line."""
     env = dict(os.environ)
     for key, variable in (
@@ -298,7 +311,7 @@ def _pg_run(arguments: list[str]) -> None:
     """Run a PostgreSQL client program; raises CalledProcessError with its stderr."""
     subprocess.run(  # noqa: S603 - absolute program path, arguments built here, no shell
         arguments,
-        env=pg_environment(connection.settings_dict),
+        env=pg_environment(settings_dict=connection.settings_dict),
         capture_output=True,
         text=True,
         check=True,
@@ -324,14 +337,14 @@ def _copy_unescape(match: re.Match[str]) -> str:
     return _COPY_LETTERS.get(char, char)
 
 
-def copy_field(text: str) -> str | None:
+def _copy_field(text: str) -> str | None:
     """One field of PostgreSQL's COPY text format: `\\N` is NULL, backslash escapes decoded."""
     if text == "\\N":
         return None
     return _COPY_ESCAPE.sub(_copy_unescape, text)
 
 
-def copy_rows(lines: Iterable[str]) -> Iterator[dict[str, str | None]]:
+def copy_rows(*, lines: Iterable[str]) -> Iterator[dict[str, str | None]]:
     """The rows of the first COPY block in SQL written by pg_restore, as column → text."""
     stream = iter(lines)
     for line in stream:
@@ -340,20 +353,24 @@ def copy_rows(lines: Iterable[str]) -> Iterator[dict[str, str | None]]:
             columns = [name.strip().strip('"') for name in header["columns"].split(",")]
             break
     else:
-        raise _Problem("the table is not in the dump")
+        raise _ContentError("the table is not in the dump")
     for line in stream:
         if line == "\\.":
             return
         fields = line.split("\t")
         if len(fields) != len(columns):
-            raise _Problem(f"a row of {header['table']} in the dump is malformed")
-        yield dict(zip(columns, map(copy_field, fields), strict=True))
-    raise _Problem(f"the data of {header['table']} in the dump is cut off")
+            raise _ContentError(f"a row of {header['table']} in the dump is malformed")
+        yield dict(zip(columns, map(_copy_field, fields), strict=True))
+    raise _ContentError(f"the data of {header['table']} in the dump is cut off")
 
 
 def _audit_row(row: Mapping[str, str | None]) -> dict[str, Any]:
     actor_id = row["actor_id"]
-    return {**row, "seq": int(str(row["seq"])), "actor_id": None if actor_id is None else int(actor_id)}
+    return {
+        **row,
+        "seq": int(str(row["seq"])),
+        "actor_id": None if actor_id is None else int(actor_id),
+    }
 
 
 class _Postgres:
@@ -369,7 +386,7 @@ class _Postgres:
         try:
             _pg_run([_pg_binary("pg_restore"), "--list", str(database)])
         except subprocess.CalledProcessError as exc:
-            raise _Problem(f"the database is not a pg_dump archive ({_tail(exc)})") from None
+            raise _ContentError(f"the database is not a pg_dump archive ({_tail(exc)})") from None
 
     def _table_lines(self, database: Path, workdir: Path, table: str) -> Iterator[str]:
         sql = workdir / f"{table}.sql"
@@ -384,7 +401,7 @@ class _Postgres:
                 ]
             )
         except subprocess.CalledProcessError as exc:
-            raise _Problem(f"{table} cannot be read from the dump ({_tail(exc)})") from None
+            raise _ContentError(f"{table} cannot be read from the dump ({_tail(exc)})") from None
         with sql.open(encoding="utf-8", newline="\n") as text:
             for line in text:
                 yield line.removesuffix("\n")
@@ -393,12 +410,12 @@ class _Postgres:
         self, database: Path, workdir: Path, checkpoint: tuple[int, str] | None
     ) -> audit.ChainReport:
         lines = self._table_lines(database, workdir, AuditEvent._meta.db_table)
-        rows = (_audit_row(row) for row in copy_rows(lines))
+        rows = (_audit_row(row) for row in copy_rows(lines=lines))
         return audit.verify_rows(rows, checkpoint=checkpoint)
 
     def applied_migrations(self, database: Path, workdir: Path) -> list[tuple[str, str]]:
         lines = self._table_lines(database, workdir, MigrationRecorder.Migration._meta.db_table)
-        return [(str(row["app"]), str(row["name"])) for row in copy_rows(lines)]
+        return [(str(row["app"]), str(row["name"])) for row in copy_rows(lines=lines)]
 
     def load(self, database: Path) -> None:
         """Replace the live database's objects in one transaction; a failure rolls back."""
@@ -450,14 +467,16 @@ def _read_copy(
     engine.check(database, workdir)
     try:
         report = engine.verify_chain(database, workdir, checkpoint)
+    except _ContentError:
+        raise
     except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, _Problem):
-            raise
-        raise _Problem(f"the audit table is malformed ({exc})") from None
+        raise _ContentError(f"the audit table is malformed ({exc})") from None
     if not report.ok:
-        raise _Problem(f"the audit chain in it is broken at event {report.broken_seq}: {report.problem}")
-    migrations = _leaf_migrations(engine.applied_migrations(database, workdir))
-    return _CopyContents(head=(report.head_seq, report.head_hash), migrations=migrations)
+        raise _ContentError(
+            f"the audit chain in it is broken at event {report.broken_seq}: {report.problem}"
+        )
+    applied = frozenset(engine.applied_migrations(database, workdir))
+    return _CopyContents(head=(report.head_seq, report.head_hash), applied=applied)
 
 
 def _digest(path: Path) -> tuple[str, int]:
@@ -483,7 +502,7 @@ def _tar_info(name: str, size: int) -> tarfile.TarInfo:
     return info
 
 
-def write_container(*, out: Path, metadata: BackupMetadata, database: Path) -> None:
+def _write_container(*, out: Path, metadata: BackupMetadata, database: Path) -> None:
     """Write the tar (owner-only permissions) beside `out`, then move it into place."""
     partial = out.with_name(f".{out.name}.partial")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -508,14 +527,25 @@ def create(*, out: Path, actor: User | None = None) -> CreatedBackup:
     if out.exists():
         raise BackupError(f"{out} already exists")
     engine = _engine()
+    try:
+        metadata = _write_backup(engine, out)
+    except OSError as exc:
+        raise BackupError(f"no backup written to {out}: {exc}") from exc
+    _record(actor=actor, action="backup.create", path=out, metadata=metadata)
+    return CreatedBackup(path=out, size=out.stat().st_size, metadata=metadata)
+
+
+def _write_backup(engine: _Engine, out: Path) -> BackupMetadata:
     with tempfile.TemporaryDirectory(prefix=".concord-backup-", dir=out.parent) as tmp:
         workdir = Path(tmp)
         database = workdir / DATABASE_MEMBERS[engine.vendor]
         engine.dump(database)
         try:
             contents = _read_copy(engine, database, workdir, checkpoint=None)
-        except _Problem as exc:
-            raise BackupError(f"no backup written: in the copy of the live database, {exc}") from exc
+        except _ContentError as exc:
+            raise BackupError(
+                f"no backup written: in the copy of the live database, {exc}"
+            ) from exc
         sha256, size = _digest(database)
         metadata = BackupMetadata(
             format=FORMAT_NAME,
@@ -530,9 +560,8 @@ def create(*, out: Path, actor: User | None = None) -> CreatedBackup:
             database_sha256=sha256,
             database_size=size,
         )
-        write_container(out=out, metadata=metadata, database=database)
-    _record(actor=actor, action="backup.create", path=out, metadata=metadata)
-    return CreatedBackup(path=out, size=out.stat().st_size, metadata=metadata)
+        _write_container(out=out, metadata=metadata, database=database)
+    return metadata
 
 
 def _record(*, actor: User | None, action: str, path: Path, metadata: BackupMetadata) -> None:
@@ -560,52 +589,56 @@ def _members(tar: tarfile.TarFile) -> dict[str, tarfile.TarInfo]:
     try:
         infos = tar.getmembers()
     except tarfile.TarError as exc:
-        raise _Problem(f"the tar archive is damaged ({exc})") from None
+        raise _ContentError(f"the tar archive is damaged ({exc})") from None
     names = [info.name for info in infos]
     if METADATA_MEMBER not in names:
-        raise _Problem(f"it has no {METADATA_MEMBER}, so it is not a Concord backup")
+        raise _ContentError(f"it has no {METADATA_MEMBER}, so it is not a Concord backup")
     allowed = {METADATA_MEMBER, *DATABASE_MEMBERS.values()}
     for info in infos:
         if info.name not in allowed:
-            raise _Problem(f"it holds an unexpected member {info.name!r}")
+            raise _ContentError(f"it holds an unexpected member {info.name!r}")
         if not info.isreg():
-            raise _Problem(f"member {info.name!r} is not a regular file")
+            raise _ContentError(f"member {info.name!r} is not a regular file")
         if names.count(info.name) > 1:
-            raise _Problem(f"member {info.name!r} appears more than once")
+            raise _ContentError(f"member {info.name!r} appears more than once")
     return {info.name: info for info in infos}
 
 
 def _read_metadata(tar: tarfile.TarFile, info: tarfile.TarInfo) -> BackupMetadata:
     if info.size > _METADATA_MAX_BYTES:
-        raise _Problem(f"{METADATA_MEMBER} is too large ({info.size} bytes)")
+        raise _ContentError(f"{METADATA_MEMBER} is too large ({info.size} bytes)")
     data = tar.extractfile(info)
     if data is None:
-        raise _Problem(f"{METADATA_MEMBER} cannot be read")
+        raise _ContentError(f"{METADATA_MEMBER} cannot be read")
     with data:
         return BackupMetadata.from_json(data.read())
 
 
 def _check_compatible(metadata: BackupMetadata, vendor: str) -> None:
     if metadata.vendor != vendor:
-        raise _Problem(f"it was made on {metadata.vendor}; this database is {vendor}")
+        raise _ContentError(f"it was made on {metadata.vendor}; this database is {vendor}")
     if metadata.database_member != DATABASE_MEMBERS[vendor]:
-        raise _Problem(f"its metadata names the database member {metadata.database_member!r}")
+        raise _ContentError(f"its metadata names the database member {metadata.database_member!r}")
+    _check_migrations_known(
+        (app, name) for app, names in metadata.migrations.items() for name in names
+    )
+
+
+def _check_migrations_known(migrations: Iterable[tuple[str, str]]) -> None:
+    """Refuse a database that has migrations this code does not have (made by a newer Concord)."""
     known = MigrationLoader(None, ignore_no_migrations=True).disk_migrations
-    unknown = [
-        f"{app}.{name}"
-        for app, names in sorted(metadata.migrations.items())
-        for name in names
-        if (app, name) not in known
-    ]
+    unknown = sorted(f"{app}.{name}" for app, name in migrations if (app, name) not in known)
     if unknown:
-        raise _Problem(f"it was made by a newer Concord (unknown migrations: {', '.join(unknown)})")
+        raise _ContentError(
+            f"it was made by a newer Concord (unknown migrations: {', '.join(unknown)})"
+        )
 
 
 def _unpack_database(tar: tarfile.TarFile, info: tarfile.TarInfo, dest: Path) -> tuple[str, int]:
     """Stream one member to `dest`, a path chosen here; returns its SHA-256 and size."""
     data = tar.extractfile(info)
     if data is None:
-        raise _Problem(f"member {info.name!r} cannot be read")
+        raise _ContentError(f"member {info.name!r} cannot be read")
     sha, size = hashlib.sha256(), 0
     with data, dest.open("xb") as out:
         while chunk := data.read(_CHUNK):
@@ -619,22 +652,22 @@ def _unpack(path: Path, workdir: Path, vendor: str) -> tuple[BackupMetadata, Pat
     try:
         tar = tarfile.open(path, mode="r:")  # noqa: SIM115 - closed by the with below
     except tarfile.TarError:
-        raise _Problem("it is not a tar archive, so it is not a Concord backup") from None
+        raise _ContentError("it is not a tar archive, so it is not a Concord backup") from None
     except OSError as exc:
-        raise _Problem(f"it cannot be read ({exc.strerror})") from None
+        raise _ContentError(f"it cannot be read ({exc.strerror})") from None
     with tar:
         members = _members(tar)
         metadata = _read_metadata(tar, members[METADATA_MEMBER])
         _check_compatible(metadata, vendor)
         if metadata.database_member not in members:
-            raise _Problem(f"it has no database member {metadata.database_member!r}")
+            raise _ContentError(f"it has no database member {metadata.database_member!r}")
         database = workdir / metadata.database_member
         try:
             sha256, size = _unpack_database(tar, members[metadata.database_member], database)
         except tarfile.TarError as exc:
-            raise _Problem(f"the tar archive is damaged ({exc})") from None
+            raise _ContentError(f"the tar archive is damaged ({exc})") from None
     if (sha256, size) != (metadata.database_sha256, metadata.database_size):
-        raise _Problem(
+        raise _ContentError(
             f"checksum mismatch: the database member has SHA-256 {sha256} ({size} bytes), "
             f"the metadata says {metadata.database_sha256} ({metadata.database_size} bytes)"
         )
@@ -646,24 +679,23 @@ def _validate(path: Path, workdir: Path, engine: _Engine) -> Candidate:
     checkpoint = metadata.head if metadata.audit_head_seq else None
     contents = _read_copy(engine, database, workdir, checkpoint)
     if contents.head != metadata.head:
-        head_seq, head_hash = contents.head
-        raise _Problem(
-            f"its audit chain ends at {head_seq}:{head_hash}, the metadata says {metadata.head_text}"
+        seq, head_hash = contents.head
+        raise _ContentError(
+            f"its audit chain ends at {seq}:{head_hash}, the metadata says {metadata.head_text}"
         )
-    if contents.migrations != metadata.migrations:
-        raise _Problem("the migrations in the database differ from those in the metadata")
+    _check_migrations_known(contents.applied)
     return Candidate(path=path, metadata=metadata, database=database)
 
 
 @contextlib.contextmanager
 def open_backup(*, path: Path) -> Iterator[Candidate]:
-    """Check a backup file completely; yields it ready to restore, or raises BackupRefused."""
+    """Check a backup file completely; yields it ready to restore, or raises BackupRefusedError."""
     engine = _engine()
     with tempfile.TemporaryDirectory(prefix="concord-restore-") as tmp:
         try:
             candidate = _validate(path, Path(tmp), engine)
-        except _Problem as exc:
-            raise BackupRefused(f"refused {path}: {exc}") from None
+        except _ContentError as exc:
+            raise BackupRefusedError(f"refused {path}: {exc}") from None
         yield candidate
 
 

@@ -1,6 +1,9 @@
 """On PostgreSQL, make the audit table append-only: UPDATE, DELETE and TRUNCATE raise.
 
-SQLite has no such guard; there `concord audit verify` is what catches tampering.
+One escape, for the test runner only: TRUNCATE passes when the session sets
+`concord.allow_audit_truncate = on` (the test settings do, so that transactional tests can flush
+the database). UPDATE and DELETE have none. SQLite has no such guard; there
+`concord audit verify` is what catches tampering.
 """
 
 from django.db import migrations
@@ -8,6 +11,10 @@ from django.db import migrations
 CREATE = """
 CREATE OR REPLACE FUNCTION concord_audit_append_only() RETURNS trigger AS $$
 BEGIN
+    IF TG_OP = 'TRUNCATE'
+       AND coalesce(current_setting('concord.allow_audit_truncate', true), '') = 'on' THEN
+        RETURN NULL;
+    END IF;
     RAISE EXCEPTION 'core_auditevent is append-only (% refused)', TG_OP;
 END;
 $$ LANGUAGE plpgsql;
@@ -28,12 +35,12 @@ DROP FUNCTION IF EXISTS concord_audit_append_only();
 
 def create_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        schema_editor.execute(CREATE, params=None)
 
 
 def drop_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

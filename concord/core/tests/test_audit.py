@@ -158,6 +158,12 @@ def test_cli_refuses_a_malformed_checkpoint(text):
     assert failure.value.returncode == 2
 
 
+def _execute_as_production(statement: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL concord.allow_audit_truncate = off")
+        cursor.execute(statement)
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL triggers")
 @pytest.mark.parametrize(
     "statement",
@@ -169,5 +175,5 @@ def test_cli_refuses_a_malformed_checkpoint(text):
 )
 def test_postgres_keeps_the_table_append_only(chain, statement):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        connection.cursor().execute(statement)
+        _execute_as_production(statement)
     assert AuditEvent.objects.count() == 5
