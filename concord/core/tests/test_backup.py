@@ -11,10 +11,8 @@ online property itself (a consistent copy of a WAL file while another connection
 tested apart, on a temporary file with plain sqlite3 connections.
 
 Vendors: CI runs the suite on SQLite and on PostgreSQL. Tests that name no vendor run on both;
-`on_sqlite` / `on_postgres` tests run only on theirs. On PostgreSQL the audit table refuses
-TRUNCATE, so the flush that ends a transactional test would fail; `committed_db` switches its
-session to `session_replication_role = replica` (superuser only) just before that flush, and
-Django closes the connection after it, so the next test starts with the triggers in force.
+`on_sqlite` / `on_postgres` tests run only on theirs. (On PostgreSQL the flush that ends a
+transactional test may TRUNCATE the append-only audit table: the test settings allow that.)
 """
 
 from __future__ import annotations
@@ -49,11 +47,7 @@ on_postgres = pytest.mark.skipif(VENDOR != "postgresql", reason="PostgreSQL only
 
 @pytest.fixture
 def committed_db(transactional_db):
-    """Committed data (`transaction=True`), flushable afterwards on PostgreSQL too (see top)."""
-    yield
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = replica")
+    """Committed data (`transaction=True`): what a backup and pg_dump can see."""
 
 
 @pytest.fixture
