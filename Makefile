@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-sqlite test-postgres lint bench messages clean serve
+.PHONY: demo install test test-postgres lint bench messages clean serve
 
 # Only creates the environment; other targets depend on it.
 $(BIN)/python:
@@ -28,6 +28,14 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The suite on a throwaway PostgreSQL cluster (scripts/pg-cluster.sh; needs the server binaries).
+test-postgres: $(STAMP)
+	@set -e; dir=$$(mktemp -d); \
+	trap 'scripts/pg-cluster.sh stop "$$dir"' EXIT; trap 'exit 130' INT TERM; \
+	url=$$(scripts/pg-cluster.sh start "$$dir"); \
+	echo "DATABASE_URL=$$url"; \
+	DATABASE_URL="$$url" $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
