@@ -208,6 +208,10 @@ BODIES = (
         "ККЦ",
         "CCC",
         established_year=2015,
+        description_ru="Площадка, на которой государства-члены сотрудничают и координируют "
+        "действия по реагированию на компьютерные инциденты.",
+        description_en="The platform on which the member states cooperate and coordinate their "
+        "response to computer incidents.",
     ),
     BodyData(
         "WG-AFG",
