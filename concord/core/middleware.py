@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django_otp import user_has_device
 
 # Paths a signed-in user may reach before presenting the second factor.
 _OPEN_PREFIXES = ("/static/", "/i18n/", "/account/login/", "/account/logout/", "/account/2fa/")
@@ -33,18 +34,25 @@ class LanguageFallbackMiddleware:
         return self.get_response(request)
 
 
-def second_factor_needed(user: object) -> bool:
+_DEVICE_KEY = "concord_has_otp_device"
+
+
+def second_factor_needed(request: HttpRequest) -> bool:
     """A signed-in user must verify a TOTP code when their role requires it, or when they have
-    set up a device of their own accord."""
+    set up a device of their own accord. Whether they have one is looked up once per session,
+    not on every request (enrolling happens inside a session and verifies it at once)."""
+    user = request.user
     if not getattr(user, "is_authenticated", False):
         return False
     if getattr(user, "is_verified", lambda: False)():
         return False
     if getattr(user, "role", None) in settings.CONCORD_SECOND_FACTOR_ROLES:
         return True
-    from django_otp import user_has_device
-
-    return bool(user_has_device(user))
+    cached = request.session.get(_DEVICE_KEY)
+    if not cached or cached[0] != user.pk:
+        cached = [user.pk, bool(user_has_device(user))]
+        request.session[_DEVICE_KEY] = cached
+    return bool(cached[1])
 
 
 class SecondFactorMiddleware:
@@ -55,7 +63,7 @@ class SecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path
-        if path.startswith(_OPEN_PREFIXES) or not second_factor_needed(request.user):
+        if path.startswith(_OPEN_PREFIXES) or not second_factor_needed(request):
             return self.get_response(request)
         if path.startswith(("/api/", "/taxii2/")):
             if "HTTP_AUTHORIZATION" in request.META:
