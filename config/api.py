@@ -16,6 +16,7 @@ from ninja.security import HttpBearer, SessionAuth
 from concord.core.api import router as core_router
 from concord.core.markings import MarkingError
 from concord.core.models import ApiToken, User, hash_token
+from concord.core.queries import token_user
 
 _TOUCH_EVERY = timedelta(minutes=5)
 
@@ -24,20 +25,17 @@ class TokenAuth(HttpBearer):
     """`Authorization: Bearer cnc_…` with a per-user token, looked up by its hash."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        row = (
-            ApiToken.objects.active()
-            .select_related("user__agency")
-            .filter(token_hash=hash_token(token))
-            .first()
-        )
-        if row is None:
-            return None
         now = timezone.now()
-        if row.last_used_at is None or now - row.last_used_at > _TOUCH_EVERY:
+        user = token_user(token_hash=hash_token(token), stale_before=now - _TOUCH_EVERY)
+        if user is None:
+            return None
+        if user.api_token_stale:  # type: ignore[attr-defined]
             # At most one write per token every few minutes: reads stay reads.
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        request.user = row.user
-        return row.user
+            ApiToken.objects.filter(pk=user.api_token_id).update(  # type: ignore[attr-defined]
+                last_used_at=now
+            )
+        request.user = user
+        return user
 
 
 class ActiveSessionAuth(SessionAuth):

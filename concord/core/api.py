@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Router, Status
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from . import access, queries, services
+from . import access, queries, reference_cache, services
 from .models import ApiToken, AuditEvent, User
 from .schemas import (
     AgencyOut,
@@ -30,19 +34,35 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def _reference_list(
+    key: str, rows: Callable[[], Iterable[Any]], schema: type[Schema]
+) -> HttpResponse:
+    """Reference data rendered once through its schema and served from `reference_cache`."""
+
+    def render() -> bytes:
+        items = [schema.model_validate(row).model_dump(mode="json") for row in rows()]
+        return json.dumps(items).encode("ascii")
+
+    body = reference_cache.get_or_render(key, render)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
 @router.get("/states", response=list[StateOut])
-def list_states(request: HttpRequest) -> object:
-    return queries.member_states()
+def list_states(request: HttpRequest) -> HttpResponse:
+    return _reference_list("states", queries.member_states, StateOut)
 
 
 @router.get("/bodies", response=list[BodyOut])
-def list_bodies(request: HttpRequest) -> object:
-    return queries.bodies()
+def list_bodies(request: HttpRequest) -> HttpResponse:
+    return _reference_list("bodies", queries.bodies, BodyOut)
 
 
 @router.get("/agencies", response=list[AgencyOut])
-def list_agencies(request: HttpRequest, state: str | None = None) -> object:
-    return queries.agencies(state_code=state)
+def list_agencies(request: HttpRequest, state: str | None = None) -> HttpResponse:
+    code = (state or "").upper()
+    return _reference_list(
+        f"agencies.{code}", lambda: queries.agencies(state_code=code or None), AgencyOut
+    )
 
 
 @router.get("/me", response=MeOut)

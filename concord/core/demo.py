@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pycountry
 from django.db import transaction
 
-from . import audit, reference_data, services
+from . import audit, reference_cache, reference_data, services
 from .models import (
     Agency,
     Body,
@@ -162,6 +162,7 @@ def load(*, password: str | None = None, reset_passwords: bool = False) -> list[
     """Load (or refresh) the reference data and the demo accounts."""
     load_countries()
     load_organisation()
+    transaction.on_commit(reference_cache.invalidate)
     audit.record(
         actor=None,
         action="demo.load_reference",

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.apps import apps
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from . import access
-from .models import Agency, Body, Chairmanship, ChairmanshipPriority, MemberState, Notice, User
+from .models import (
+    Agency,
+    ApiToken,
+    Body,
+    Chairmanship,
+    ChairmanshipPriority,
+    MemberState,
+    Notice,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,28 @@ def agencies(*, state_code: str | None = None) -> QuerySet[Agency]:
     if state_code:
         rows = rows.filter(state__code=state_code.upper())
     return rows
+
+
+def token_user(*, token_hash: str, stale_before: datetime) -> User | None:
+    """The active user holding an unrevoked token with this hash, or None.
+
+    Every API call from a machine runs this, so it is one hand-written query rather than an ORM
+    chain: building the equivalent QuerySet costs about ten times what SQLite takes to run it
+    (measured in bench/core). The user comes back with two extra attributes: `api_token_id`, and
+    `api_token_stale` (true when the token was last used before `stale_before`).
+    """
+    quote = connection.ops.quote_name
+    user_table, token_table = quote(User._meta.db_table), quote(ApiToken._meta.db_table)
+    # Only our own models' table names are formatted in; values go as parameters.
+    sql = (
+        f"SELECT u.*, t.id AS api_token_id, "  # noqa: S608
+        f"CASE WHEN t.last_used_at IS NULL OR t.last_used_at < %s THEN 1 ELSE 0 END "
+        f"AS api_token_stale "
+        f"FROM {user_table} u JOIN {token_table} t ON t.user_id = u.id "
+        f"WHERE t.token_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s"
+    )
+    params = [connection.ops.adapt_datetimefield_value(stale_before), token_hash, True]
+    return next(iter(User.objects.raw(sql, params)), None)
 
 
 def notices_for(user: User) -> QuerySet[Notice]:

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, audit
+from . import access, audit, reference_cache
 from .markings import MarkingError, Tlp, is_wider, parse_tlp
 from .models import Agency, ApiToken, Body, MemberState, Notice, Protected, Role, User, hash_token
 
@@ -220,6 +220,7 @@ def record_share(
 @transaction.atomic
 def reference_saved(*, acting_user: User, obj: object, created: bool, changed: list[str]) -> None:
     """Audit a change to reference data made in the admin site."""
+    transaction.on_commit(reference_cache.invalidate)
     audit.record(
         actor=acting_user,
         action="reference.create" if created else "reference.change",
@@ -230,6 +231,7 @@ def reference_saved(*, acting_user: User, obj: object, created: bool, changed: l
 
 @transaction.atomic
 def reference_deleted(*, acting_user: User, obj: object) -> None:
+    transaction.on_commit(reference_cache.invalidate)
     audit.record(
         actor=acting_user,
         action="reference.delete",

@@ -4,6 +4,7 @@ an anonymous visitor, and the authorization-matrix helper (`concord.core.tests.m
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
@@ -22,6 +23,12 @@ def _english_outside_requests():
     exactly; requests still choose their language through the middleware (see test_i18n)."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (reference renderings live in it)."""
+    cache.clear()
 
 
 @pytest.fixture

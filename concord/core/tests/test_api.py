@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from concord.core import services
 from concord.core.demo import load_countries, load_organisation
-from concord.core.models import ApiToken, AuditEvent
+from concord.core.models import ApiToken, AuditEvent, Body
 from concord.core.tests.matrix import Endpoint, assert_matrix
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +205,39 @@ def test_docs_are_served_from_our_own_static_files(client_for, kz_analyst):
 
     assert "/static/ninja/swagger-ui" in html
     assert "cdn" not in html.lower()
+
+
+@pytest.mark.parametrize(
+    ("minutes_ago", "touched"), [(1, False), (4, False), (6, True), (600, True)]
+)
+def test_last_used_is_touched_at_most_every_five_minutes(kz_analyst, minutes_ago, touched):
+    issued = services.api_token_create(acting_user=kz_analyst, user=kz_analyst)
+    before = timezone.now() - timedelta(minutes=minutes_ago)
+    ApiToken.objects.filter(pk=issued.token.pk).update(last_used_at=before)
+
+    response = Client(headers={"Authorization": f"Bearer {issued.raw}"}).get(reverse("api:me"))
+
+    assert response.status_code == 200
+    issued.token.refresh_from_db()
+    assert (issued.token.last_used_at != before) is touched
+
+
+def test_reference_lists_follow_admin_changes(
+    organisation, client_for, kz_analyst, admin_user, django_capture_on_commit_callbacks
+):
+    client = client_for(kz_analyst)
+    first = client.get(reverse("api:list_bodies")).json()
+    crc = Body.objects.get(code="CRC")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        crc.name_en = "Crisis Response Center"
+        crc.save()
+        services.reference_saved(
+            acting_user=admin_user, obj=crc, created=False, changed=["name_en"]
+        )
+    second = client.get(reverse("api:list_bodies")).json()
+
+    assert (first[7]["name_en"], second[7]["name_en"]) == (
+        "Crisis Response Centre",
+        "Crisis Response Center",
+    )

@@ -1,0 +1,1 @@
+"""Benchmarks for concord.core (one module per benchmark, each with `run(ctx)`)."""
