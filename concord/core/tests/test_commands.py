@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ from django.core.management.base import CommandError
 
 from concord.core import audit
 from concord.core.models import Agency, ApiToken, Body, Chairmanship, MemberState, User, hash_token
+from concord.core.tests.cli import clean_env, run_concord
 
 pytestmark = pytest.mark.django_db
 
@@ -112,35 +110,14 @@ def test_token_create_for_unknown_user_fails():
         call_command("token", "create", "ghost")
 
 
-def _concord(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [sys.executable, "-m", "concord.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CONCORD_", "DJANGO_", "DATABASE_URL"))
-    }
-    return {**env, **extra}
-
-
 def test_production_settings_pass_the_deploy_check(tmp_path):
-    env = _clean_env(
+    env = clean_env(
         DJANGO_SETTINGS_MODULE="config.settings.prod",
         CONCORD_SECRET_KEY="k" * 20 + "-production-secret-key-" + "x" * 30,
         CONCORD_ALLOWED_HOSTS="concord.example.org",
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
     )
-    result = _concord("check", "--deploy", "--fail-level", "WARNING", env=env)
+    result = run_concord("check", "--deploy", "--fail-level", "WARNING", env=env)
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
@@ -154,8 +131,8 @@ def test_production_refuses_to_start_without_its_settings(missing, tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
     }
     del values[missing]
-    result = _concord(
-        "check", env=_clean_env(DJANGO_SETTINGS_MODULE="config.settings.prod", **values)
+    result = run_concord(
+        "check", env=clean_env(DJANGO_SETTINGS_MODULE="config.settings.prod", **values)
     )
 
     assert result.returncode == 1
@@ -165,21 +142,21 @@ def test_production_refuses_to_start_without_its_settings(missing, tmp_path):
 def test_secret_key_can_come_from_a_file(tmp_path):
     key_file = tmp_path / "key"
     key_file.write_text("f" * 60 + "\n")
-    env = _clean_env(
+    env = clean_env(
         DJANGO_SETTINGS_MODULE="config.settings.prod",
         CONCORD_SECRET_KEY_FILE=str(key_file),
         CONCORD_ALLOWED_HOSTS="concord.example.org",
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
     )
-    assert _concord("check", env=env).returncode == 0
+    assert run_concord("check", env=env).returncode == 0
 
 
 def test_worker_runs_queued_tasks_and_exits_in_batch_mode(tmp_path):
-    env = _clean_env(CONCORD_VAR_DIR=str(tmp_path))
+    env = clean_env(CONCORD_VAR_DIR=str(tmp_path))
 
-    assert _concord("migrate", "--verbosity", "0", env=env).returncode == 0
-    worker = _concord("worker", "--batch", env=env)
-    verify = _concord("audit", "verify", env=env)
+    assert run_concord("migrate", "--verbosity", "0", env=env).returncode == 0
+    worker = run_concord("worker", "--batch", env=env)
+    verify = run_concord("audit", "verify", env=env)
 
     assert worker.returncode == 0, worker.stderr
     assert (verify.returncode, verify.stdout) == (

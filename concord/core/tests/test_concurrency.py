@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 from django.db import connection, connections, transaction
 
 from concord.core import audit
 from concord.core.models import AuditEvent
-
-ROOT = Path(__file__).resolve().parents[3]
+from concord.core.tests.cli import ROOT, clean_env, run_concord
 
 WRITER = """
 import django, os, sys
@@ -28,10 +25,8 @@ for n in range(int(sys.argv[1])):
 
 
 def test_two_processes_writing_to_one_sqlite_file_keep_the_chain(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-    env.update(CONCORD_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="config.settings.dev")
-    migrate = [sys.executable, "-m", "concord.cli", "migrate", "--verbosity", "0"]
-    subprocess.run(migrate, cwd=ROOT, env=env, check=True, timeout=120)  # noqa: S603
+    env = clean_env(CONCORD_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="config.settings.dev")
+    assert run_concord("migrate", "--verbosity", "0", env=env).returncode == 0
     writers = [
         subprocess.Popen(  # noqa: S603 - our own code
             [sys.executable, "-c", WRITER, "40"], cwd=ROOT, env=env, stderr=subprocess.PIPE
@@ -41,15 +36,7 @@ def test_two_processes_writing_to_one_sqlite_file_keep_the_chain(tmp_path):
     errors = [w.communicate(timeout=120)[1].decode() for w in writers]
 
     assert [w.returncode for w in writers] == [0, 0, 0], errors
-    verify = subprocess.run(
-        [sys.executable, "-m", "concord.cli", "audit", "verify"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    verify = run_concord("audit", "verify", env=env)
     assert verify.returncode == 0, verify.stderr
     assert verify.stdout.startswith("audit chain ok: 120 events; head 120:")
 
