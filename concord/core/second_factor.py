@@ -13,11 +13,13 @@ from . import audit
 from .models import User
 
 
+@transaction.atomic
 def pending_device(user: User) -> TOTPDevice:
     """The user's unconfirmed device, created on first visit to the enrolment page."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)
+        audit.record(actor=user, action="second_factor.start", obj=user, summary={})
     return device
 
 
