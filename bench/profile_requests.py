@@ -56,6 +56,7 @@ def _setup(var_dir: Path, settings: str) -> None:
 
 
 def _targets(username: str) -> dict[str, Callable[[], object]]:
+    from django.conf import settings
     from django.test import Client
 
     from concord.core import services
@@ -65,7 +66,7 @@ def _targets(username: str) -> dict[str, Callable[[], object]]:
     raw = services.api_token_create(acting_user=None, user=user, label="profile").raw
     anonymous = Client(HTTP_HOST="127.0.0.1")
     session = Client(HTTP_HOST="127.0.0.1")
-    session.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     return {
         "bare": lambda: anonymous.get("/bench/bare"),

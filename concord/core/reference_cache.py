@@ -18,7 +18,8 @@ TTL_SECONDS = 60
 _VERSION_KEY = "concord.reference.version"
 
 
-def _version() -> int:
+def version() -> int:
+    """The current version of the reference data in this process (part of every cache key)."""
     version = cache.get(_VERSION_KEY)
     if version is None:
         version = 1
@@ -28,7 +29,7 @@ def _version() -> int:
 
 def get_or_render(key: str, render: Callable[[], bytes]) -> bytes:
     """The cached rendering of `key`, rendered now if missing or stale."""
-    full_key = f"concord.reference.{_version()}.{key}"
+    full_key = f"concord.reference.{version()}.{key}"
     body = cache.get(full_key)
     if body is None:
         body = render()
@@ -38,4 +39,4 @@ def get_or_render(key: str, render: Callable[[], bytes]) -> bytes:
 
 def invalidate() -> None:
     """Forget every rendering in this process (others expire within TTL_SECONDS)."""
-    cache.set(_VERSION_KEY, _version() + 1, None)
+    cache.set(_VERSION_KEY, version() + 1, None)

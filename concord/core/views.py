@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from . import queries, second_factor, services
+from . import queries, reference_cache, second_factor, services
 from .forms import SecondFactorForm, TokenCreateForm
 from .models import ApiToken, Chairmanship, MemberState, User
 
@@ -35,6 +35,8 @@ def home(request: HttpRequest) -> TemplateResponse:
             "chairmanship": queries.current_chairmanship(),
             "tiles": queries.module_tiles(),
             "notices": queries.notices_for(_user(request)),
+            # The reference blocks are cached in the template under this version.
+            "reference_version": reference_cache.version(),
         },
     )
 
