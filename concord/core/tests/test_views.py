@@ -177,3 +177,21 @@ def test_sign_in_with_password_then_sign_out(kz_analyst):
 
     client.post(reverse("core:logout"))
     assert client.get("/").status_code == 302
+
+
+def test_home_reference_blocks_follow_reference_changes(
+    organisation, client_for, kz_analyst, admin_user, django_capture_on_commit_callbacks
+):
+    client = client_for(kz_analyst)
+    first = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    crc = Body.objects.get(code="CRC")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        crc.name_en = "Crisis Response Center"
+        crc.save()
+        services.reference_saved(acting_user=admin_user, obj=crc, created=False, changed=[])
+    second = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    russian = client.get("/").content.decode()
+
+    assert ("Crisis Response Centre" in first, "Crisis Response Center" in second) == (True, True)
+    assert "Кризисный центр" in russian
