@@ -19,6 +19,14 @@ if TYPE_CHECKING:
     from datetime import date
 
 
+def localized(russian: str, english: str) -> str:
+    """The text for the active language: English when the UI is English, else Russian; either
+    falls back to the other when empty."""
+    if (get_language() or "ru").startswith("en"):
+        return english or russian
+    return russian or english
+
+
 class Bilingual(models.Model):
     """Names kept in Russian (the working language) and English; `name` follows the UI language."""
 
@@ -33,9 +41,7 @@ class Bilingual(models.Model):
 
     @property
     def name(self) -> str:
-        if (get_language() or "ru").startswith("en"):
-            return self.name_en or self.name_ru
-        return self.name_ru or self.name_en
+        return localized(self.name_ru, self.name_en)
 
 
 class Country(Bilingual):
@@ -83,13 +89,11 @@ class MemberState(Bilingual):
 
     @property
     def official_name(self) -> str:
-        if (get_language() or "ru").startswith("en"):
-            return self.official_name_en
-        return self.official_name_ru
+        return localized(self.official_name_ru, self.official_name_en)
 
     @property
     def capital(self) -> str:
-        return self.capital_en if (get_language() or "ru").startswith("en") else self.capital_ru
+        return localized(self.capital_ru, self.capital_en)
 
     def is_member_on(self, day: date) -> bool:
         return self.joined_on <= day and (self.left_on is None or self.left_on > day)
@@ -128,15 +132,11 @@ class Body(Bilingual):
 
     @property
     def short(self) -> str:
-        if (get_language() or "ru").startswith("en"):
-            return self.short_en or self.name_en
-        return self.short_ru or self.name_ru
+        return localized(self.short_ru or self.name_ru, self.short_en or self.name_en)
 
     @property
     def description(self) -> str:
-        if (get_language() or "ru").startswith("en"):
-            return self.description_en
-        return self.description_ru
+        return localized(self.description_ru, self.description_en)
 
 
 class Agency(Bilingual):
@@ -252,9 +252,7 @@ class Chairmanship(models.Model):
 
     @property
     def decided_at(self) -> str:
-        return (
-            self.decided_at_en if (get_language() or "ru").startswith("en") else self.decided_at_ru
-        )
+        return localized(self.decided_at_ru, self.decided_at_en)
 
 
 class ChairmanshipPriority(models.Model):
@@ -283,7 +281,7 @@ class ChairmanshipPriority(models.Model):
 
     @property
     def text(self) -> str:
-        return self.text_en if (get_language() or "ru").startswith("en") else self.text_ru
+        return localized(self.text_ru, self.text_en)
 
 
 class Protected(models.Model):
