@@ -12,6 +12,7 @@ from django.db.models import Model
 from django.forms import Form
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import services
 from .models import (
@@ -161,6 +162,23 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(TOTPDevice, site=site)
+class TOTPDeviceAdmin(AuditedAdmin):
+    """Lost phone: an administrator deletes the device, and the user enrols again at next
+    sign-in (required roles) or when they choose to."""
+
+    list_display = ("user", "name", "confirmed")
+    list_filter = ("confirmed",)
+    fields = ("user", "name", "confirmed")
+    readonly_fields = ("user", "name", "confirmed")
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

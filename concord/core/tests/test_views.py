@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from concord.core import services
 from concord.core.demo import load_countries, load_organisation
@@ -195,3 +196,17 @@ def test_home_reference_blocks_follow_reference_changes(
 
     assert ("Crisis Response Centre" in first, "Crisis Response Center" in second) == (True, True)
     assert "Кризисный центр" in russian
+
+
+def test_admin_deletes_a_lost_second_factor_device_and_it_is_audited(
+    client_for, admin_user, kz_analyst
+):
+    device = TOTPDevice.objects.create(user=kz_analyst, name="phone", confirmed=True)
+    url = reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])
+
+    response = client_for(admin_user).post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert TOTPDevice.objects.count() == 0
+    event = AuditEvent.objects.get(action="reference.delete")
+    assert (event.object_type, event.actor_username) == ("otp_totp.totpdevice", "admin")
