@@ -104,10 +104,9 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     _serialise_writers()
-    last = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
-    seq = (last["seq"] + 1) if last else 1
+    head_seq, head_hash = head()
     row: dict[str, Any] = {
-        "seq": seq,
+        "seq": head_seq + 1,
         "created_at": timezone.now(),
         "actor_id": actor.pk if actor is not None else None,
         "actor_username": actor.get_username() if actor is not None else "",
@@ -115,7 +114,7 @@ def record(
         "object_type": object_type,
         "object_id": object_id,
         "summary": canonical_json(dict(summary or {})),
-        "prev_hash": last["hash"] if last else GENESIS_HASH,
+        "prev_hash": head_hash,
     }
     row["hash"] = event_hash(row)
     return AuditEvent.objects.create(**row)

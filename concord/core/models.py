@@ -95,9 +95,6 @@ class MemberState(Bilingual):
     def capital(self) -> str:
         return localized(self.capital_ru, self.capital_en)
 
-    def is_member_on(self, day: date) -> bool:
-        return self.joined_on <= day and (self.left_on is None or self.left_on > day)
-
 
 class Body(Bilingual):
     """A statutory or working body of the organisation (Council, Secretariat, Joint Staff, …)."""
@@ -210,14 +207,6 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-
-    @property
-    def state_id(self) -> int | None:
-        return self.agency.state_id
-
-    @property
-    def body_id(self) -> int | None:
-        return self.agency.body_id
 
     @property
     def is_admin_role(self) -> bool:
@@ -368,10 +357,6 @@ class ApiToken(models.Model):
     @staticmethod
     def generate() -> str:
         return TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
 
 
 class AuditEvent(models.Model):
