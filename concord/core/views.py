@@ -76,18 +76,26 @@ def chairmanship_list(request: HttpRequest) -> TemplateResponse:
     return TemplateResponse(request, "core/chairmanships.html", {"chairmanships": chairmanships})
 
 
-@login_required
-def account(request: HttpRequest) -> TemplateResponse:
-    user = _user(request)
+def _account_page(
+    request: HttpRequest, user: User, issued: services.IssuedToken | None = None
+) -> TemplateResponse:
+    """The account page, or only its token list for an HTMX request."""
+    template = "core/account.html#tokens" if request.htmx else "core/account.html"  # type: ignore[attr-defined]
     return TemplateResponse(
         request,
-        "core/account.html",
+        template,
         {
             "tokens": ApiToken.objects.filter(user=user),
             "form": TokenCreateForm(),
+            "issued": issued,
             "has_device": second_factor.confirmed_device(user) is not None,
         },
     )
+
+
+@login_required
+def account(request: HttpRequest) -> TemplateResponse:
+    return _account_page(request, _user(request))
 
 
 @login_required
@@ -100,11 +108,7 @@ def token_create(request: HttpRequest) -> TemplateResponse:
         issued = services.api_token_create(
             acting_user=user, user=user, label=form.cleaned_data["label"]
         )
-    return TemplateResponse(
-        request,
-        "core/account.html#tokens",
-        {"tokens": ApiToken.objects.filter(user=user), "form": TokenCreateForm(), "issued": issued},
-    )
+    return _account_page(request, user, issued)
 
 
 @login_required
@@ -114,11 +118,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=token_id, user=user)
     services.api_token_revoke(acting_user=user, token=token)
     if request.htmx:  # type: ignore[attr-defined]
-        return TemplateResponse(
-            request,
-            "core/account.html#tokens",
-            {"tokens": ApiToken.objects.filter(user=user), "form": TokenCreateForm()},
-        )
+        return _account_page(request, user)
     return redirect("core:account")
 
 
