@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -218,23 +218,25 @@ def record_share(
 
 
 @transaction.atomic
-def reference_saved(*, acting_user: User, obj: object, created: bool, changed: list[str]) -> None:
+def reference_saved(
+    *, acting_user: User, obj: models.Model, created: bool, changed: list[str]
+) -> None:
     """Audit a change to reference data made in the admin site."""
     transaction.on_commit(reference_cache.invalidate)
     audit.record(
         actor=acting_user,
         action="reference.create" if created else "reference.change",
-        obj=obj,  # type: ignore[arg-type]
+        obj=obj,
         summary={"repr": str(obj), "changed": sorted(changed)},
     )
 
 
 @transaction.atomic
-def reference_deleted(*, acting_user: User, obj: object) -> None:
+def reference_deleted(*, acting_user: User, obj: models.Model) -> None:
     transaction.on_commit(reference_cache.invalidate)
     audit.record(
         actor=acting_user,
         action="reference.delete",
-        obj=obj,  # type: ignore[arg-type]
+        obj=obj,
         summary={"repr": str(obj)},
     )
