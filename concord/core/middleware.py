@@ -16,8 +16,9 @@ _OPEN_PREFIXES = ("/static/", "/i18n/", "/account/login/", "/account/logout/", "
 
 
 class LanguageFallbackMiddleware:
-    """Drop a language cookie that names a language we do not offer, so the request falls back to
-    Russian (LocaleMiddleware would otherwise go on to the browser's Accept-Language)."""
+    """A language cookie that names a language we do not offer means Russian (LocaleMiddleware
+    would otherwise go on to the browser's Accept-Language). A browser asking only for languages
+    we do not offer already gets LANGUAGE_CODE from LocaleMiddleware."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -28,9 +29,6 @@ class LanguageFallbackMiddleware:
         value = request.COOKIES.get(name)
         if value is not None and value not in self.offered:
             request.COOKIES[name] = settings.LANGUAGE_CODE
-        accept = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
-        if accept and not any(code in accept.lower() for code in self.offered):
-            request.META["HTTP_ACCEPT_LANGUAGE"] = settings.LANGUAGE_CODE
         return self.get_response(request)
 
 
