@@ -17,6 +17,8 @@ from concord.core.api import router as core_router
 from concord.core.markings import MarkingError
 from concord.core.models import ApiToken, User, hash_token
 from concord.core.queries import token_user
+from concord.designations.api import router as designations_router
+from concord.designations.records import ImportRejected
 
 _TOUCH_EVERY = timedelta(minutes=5)
 
@@ -93,9 +95,19 @@ def on_domain_validation(request: HttpRequest, exc: DjangoValidationError) -> Ht
     return _error(request, "; ".join(exc.messages), 400, [{"msg": m} for m in exc.messages])
 
 
+@api.exception_handler(ImportRejected)
+def on_import_rejected(request: HttpRequest, exc: ImportRejected) -> HttpResponse:
+    errors: list[object] = [
+        {"file": p.file, "line": p.line, "column": p.column, "msg": p.reason}
+        for p in exc.problems
+    ]
+    return _error(request, f"file refused: {len(exc.problems)} problem(s)", 400, errors)
+
+
 @api.exception_handler(MarkingError)
 def on_marking_error(request: HttpRequest, exc: MarkingError) -> HttpResponse:
     return _error(request, str(exc), 400)
 
 
 api.add_router("/", core_router)
+api.add_router("/designations", designations_router)

@@ -42,6 +42,12 @@ def _active_user(user: AnyUser) -> User | None:
     return None
 
 
+def active_user(user: AnyUser) -> User | None:
+    """The user when active and attached to an agency, else None: the start of every app's own
+    access rules, so that they fail closed the same way."""
+    return _active_user(user)
+
+
 def _shared_with(model: type[Model], field_name: str, target_id: int) -> Q:
     """Q for "this record's `field_name` share list contains `target_id`" as an EXISTS subquery,
     so lists need no DISTINCT and keep their order and counts."""
