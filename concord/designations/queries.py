@@ -16,7 +16,7 @@ from rigour.text.translit import ascii_text
 from concord.core.models import MemberState
 
 from .matching.engine import AliasStore, Record, Screener
-from .matching.names import prepare
+from .matching.names import prepare, prepare_all
 from .models import (
     UN_CODE,
     AliasGroup,
@@ -96,15 +96,13 @@ class Clusters:
         return groups
 
     def blocked(self, left: str, right: str) -> bool:
-        """True when a negative link joins the two components."""
+        """True when a negative link joins the two components (O(negative links))."""
         left_root, right_root = self.find(left), self.find(right)
         if left_root == right_root:
             return False
-        members = self.members()
-        left_side, right_side = set(members[left_root]), set(members[right_root])
+        roots = {left_root, right_root}
         return any(
-            (a in left_side and b in right_side) or (a in right_side and b in left_side)
-            for a, b in self.negative
+            {self.find(a), self.find(b)} == roots for a, b in self.negative
         )
 
     def union(self, left: str, right: str) -> None:
@@ -503,7 +501,9 @@ def organisation_records(orgs: Sequence[Organisation]) -> list[Record]:
     records = []
     for org in orgs:
         names = tuple(
-            dict.fromkeys(prepare(n.text, n.kind) for e in org.entries for n in e.names.all())
+            dict.fromkeys(
+                p for e in org.entries for n in e.names.all() for p in prepare_all(n.text, n.kind)
+            )
         )
         payload = {
             "organisation_id": org.id,

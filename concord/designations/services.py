@@ -22,7 +22,7 @@ from concord.core.models import MemberState, User
 
 from . import access, queries, snapshots
 from .matching.engine import AliasStore, Record, find_pairs
-from .matching.names import prepare
+from .matching.names import prepare, prepare_all
 from .models import (
     UN_CODE,
     AliasGroup,
@@ -421,7 +421,9 @@ def entry_records(entries: Iterable[Entry]) -> list[Record]:
     return [
         Record(
             entry.uid,
-            tuple(dict.fromkeys(prepare(n.text, n.kind) for n in entry.names.all())),
+            tuple(
+                dict.fromkeys(p for n in entry.names.all() for p in prepare_all(n.text, n.kind))
+            ),
             entry.national_list.code,
         )
         for entry in entries

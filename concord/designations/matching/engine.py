@@ -19,11 +19,16 @@ from typing import Any
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
 from nomenklatura.matching.logic_v2.model import LogicV2
+from nomenklatura.matching.logic_v2.names.match import name_match
 from nomenklatura.matching.types import ScoringConfig
 
-from .names import PreparedName, prepare
+from .names import PreparedName, prepare, prepare_all
 
 ALIAS_GROUP_SCORE = 0.95
+ACRONYM_SCORE = 0.8
+MIN_ACRONYM = 3
+BACKWARD_FROM = 0.45  # below this the forward score already rules the pair out
+CANDIDATE_SHARE = 0.25  # candidates weighing less than this share of the best are not scored
 EXACT_KEY_SCORE = 1.0
 WEAK_EXACT_SCORE = 0.8
 QUALIFIER_CAP = 0.5
@@ -32,7 +37,7 @@ DEFAULT_THRESHOLD = 0.70
 DEFAULT_TOP_K = 10
 MAX_POSTING_SHARE = 0.05  # a key on more than 5 % of names ranks nothing unless it is all we have
 
-_CONFIG = ScoringConfig.defaults()
+_CONFIG: ScoringConfig = LogicV2.default_config()
 
 
 @lru_cache(maxsize=50_000)
@@ -45,10 +50,18 @@ def _proxy(name: PreparedName) -> EntityProxy:
 
 
 def logic_v2(query: PreparedName, candidate: PreparedName) -> tuple[float, str]:
-    """logic-v2's score for two names, and its explanation."""
-    result = LogicV2.compare(_proxy(query), _proxy(candidate), _CONFIG)
-    feature = result.explanations.get("name_match")
-    return float(result.score), feature.detail if feature is not None else ""
+    """logic-v2's name score for two names, and its explanation. logic-v2 is built for screening
+    a query against longer listed names, so it forgives words only the candidate has; two listed
+    names are peers, so we score both ways and keep the lower ("Al-Qaida" is not "Al-Qaida in
+    the Indian Subcontinent" whichever side asks). Only logic-v2's name feature is called: its
+    identifier, date and address features have nothing to work on for organisation names, and
+    skipping them saves a quarter of the time."""
+    forward = name_match(_proxy(query), _proxy(candidate), _CONFIG)
+    result = forward
+    if forward.score >= BACKWARD_FROM:
+        backward = name_match(_proxy(candidate), _proxy(query), _CONFIG)
+        result = forward if forward.score <= backward.score else backward
+    return float(result.score), result.detail or ""
 
 
 def warm_up() -> None:
@@ -65,8 +78,11 @@ class AliasStore:
         for group, names in groups.items():
             prepared = tuple(prepare(text, kind) for text, kind in names)
             self.names[group] = prepared
-            for name in prepared:
-                self.by_key.setdefault(name.key, group)
+            for (_text, kind), name in zip(names, prepared, strict=True):
+                # A weak alias ("Islamic Group", "База") is ambiguous by definition: it tells
+                # which group a name is in only through the group's other names.
+                if kind != "weak_alias":
+                    self.by_key.setdefault(name.key, group)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -111,9 +127,13 @@ def score_names(
 ) -> PairScore:
     features: dict[str, Any] = {}
     (q_group, q_places), (c_group, c_places) = query_group, candidate_group
-    if q_group is not None and q_group == c_group:
+    same_group = q_group is not None and q_group == c_group
+    if same_group:
         score = ALIAS_GROUP_SCORE
         features["alias_group"] = q_group
+    elif _is_acronym_of(query, candidate) or _is_acronym_of(candidate, query):
+        score = ACRONYM_SCORE
+        features["acronym"] = True
     elif query.weak or candidate.weak:
         score = WEAK_EXACT_SCORE if query.key == candidate.key else 0.0
         features["weak_alias"] = score > 0
@@ -127,12 +147,28 @@ def score_names(
         if q_group is not None and c_group is not None:
             score = min(score, OTHER_GROUP_CAP)
             features["different_alias_groups"] = [q_group, c_group]
-    places_q = q_places if q_group is not None else query.qualifiers
-    places_c = c_places if c_group is not None else candidate.qualifiers
+    # Both names in the store's group as written: the places are part of that organisation's
+    # own names. Otherwise the places each name carries must agree.
+    if same_group and not q_places and not c_places:
+        places_q = places_c = frozenset()
+    else:
+        places_q, places_c = query.qualifiers, candidate.qualifiers
     if places_q != places_c and score > QUALIFIER_CAP:
         score = QUALIFIER_CAP
         features["qualifier_mismatch"] = [sorted(places_q), sorted(places_c)]
     return PairScore(round(min(score, 1.0), 4), query.text, candidate.text, features)
+
+
+def _is_acronym_of(short: PreparedName, long: PreparedName) -> bool:
+    """"ИДУ" for "Исламское движение Узбекистана", "IMU" for "Islamic Movement of Uzbekistan".
+    Two-letter acronyms are too ambiguous to count."""
+    letters = short.key.replace(" ", "")
+    return (
+        " " not in short.key
+        and len(letters) >= MIN_ACRONYM
+        and len(long.initials) >= MIN_ACRONYM
+        and letters == long.initials
+    )
 
 
 class Index:
@@ -182,6 +218,11 @@ class Index:
             keys.add(f"g:{group}")
         if name.weak:
             keys = {f"k:{name.key}"} | ({f"g:{group}"} if group else set())
+        if len(name.initials) >= MIN_ACRONYM and " " in name.key:
+            keys.add(f"a:{name.initials}")
+        letters = name.key.replace(" ", "")
+        if " " not in name.key and MIN_ACRONYM <= len(letters) <= 6:  # noqa: PLR2004
+            keys.add(f"a:{letters}")
         return keys
 
     def candidates(self, names: Iterable[PreparedName], top_k: int) -> list[int]:
@@ -193,18 +234,43 @@ class Index:
                 weight = self.idf[key]
                 for position in self.postings[key]:
                     weights[position] += weight
-        return heapq.nlargest(top_k, weights, key=weights.__getitem__)
+        best = heapq.nlargest(top_k, weights, key=weights.__getitem__)
+        if not best:
+            return best
+        floor = CANDIDATE_SHARE * weights[best[0]]
+        return [position for position in best if weights[position] >= floor]
 
-    def score(self, query: Record, candidate: Record) -> PairScore:
+    def record_groups(self, record: Record) -> set[str]:
+        """The alias groups a record's own names are in as written (no branch qualifiers)."""
+        return {
+            group
+            for name in record.names
+            for group, places in [self.group(name)]
+            if group is not None and not places
+        }
+
+    def score(self, query: Record, candidate: Record, *, all_pairs: bool = False) -> PairScore:
+        best = self._best_pair(query, candidate, all_pairs=all_pairs)
+        q_groups, c_groups = self.record_groups(query), self.record_groups(candidate)
+        if q_groups and c_groups and not q_groups & c_groups and best.score > OTHER_GROUP_CAP:
+            # Curated groups are distinct organisations: two records in different groups are
+            # never the same, whatever a shared generic name ("Islamic Group") says.
+            features = {**best.features, "different_alias_groups": sorted(q_groups | c_groups)}
+            best = PairScore(OTHER_GROUP_CAP, best.query_name, best.matched_name, features)
+        return best
+
+    def _best_pair(self, query: Record, candidate: Record, *, all_pairs: bool) -> PairScore:
         best = NO_MATCH
         for q_name in query.names:
             q_keys, q_group = self._keys(q_name), self.group(q_name)
             for c_name in candidate.names:
-                if not q_keys & self._keys(c_name):
+                if not all_pairs and not q_keys & self._keys(c_name):
                     continue
                 result = score_names(q_name, q_group, c_name, self.group(c_name))
                 if result.score > best.score:
                     best = result
+                    if best.score >= ALIAS_GROUP_SCORE and not all_pairs:
+                        return best  # nothing a further pair finds can change the verdict
         return best
 
 
@@ -236,7 +302,7 @@ class Screener:
         limit: int = 5,
         top_k: int = DEFAULT_TOP_K,
     ) -> list[Match]:
-        query = Record(id="query", names=(prepare(name),))
+        query = Record(id="query", names=prepare_all(name))
         found: list[Match] = []
         for position in self.index.candidates(query.names, top_k):
             record = self.index.records[position]
@@ -293,14 +359,9 @@ def compare_names(left: str, right: str, aliases: AliasStore) -> PairScore:
     """Score two names the way screening scores a query against an organisation: each side
     also answers to the names of the alias group it is in."""
     index = Index([], aliases)
-    left_record = index.with_alias_names(Record("left", (prepare(left),)))
-    right_record = index.with_alias_names(Record("right", (prepare(right),)))
-    best = NO_MATCH
-    for q_name in left_record.names:
-        for c_name in right_record.names:
-            result = score_names(q_name, index.group(q_name), c_name, index.group(c_name))
-            if result.score > best.score:
-                best = result
+    left_record = index.with_alias_names(Record("left", prepare_all(left)))
+    right_record = index.with_alias_names(Record("right", prepare_all(right)))
+    best = index.score(left_record, right_record, all_pairs=True)
     if best.score > 0:
         best = PairScore(best.score, left, right, best.features)
     return best

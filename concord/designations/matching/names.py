@@ -18,7 +18,7 @@ import pymorphy3
 from rigour.names.org_types import remove_org_types
 from rigour.text.translit import ascii_text
 
-from .text import for_matching, main_script
+from .text import clean, for_matching, main_script
 
 # Legal forms of the region that rigour's table lacks, written as whole words (so "Тоо" inside
 # "Ала-Тоо" is never touched: hyphenated words are one word here).
@@ -37,6 +37,9 @@ DESCRIPTOR_WORDS = frozenset(
      "вооруженное", "вооружённое", "формирование", "террористическая", "террористическое",
      "экстремистская", "экстремистское", "некоммерческая", "структурное", "подразделение",
      "международного", "религиозного", "объединения", "сообщество", "ассоциация",
+     "международный", "религиозный", "общественный", "молодежный", "молодёжный",
+     "террористический", "экстремистский", "незаконный", "вооруженный", "некоммерческий",
+     "структурный",
      "international", "religious", "organization", "organisation", "association", "movement",
      "group", "the", "terrorist", "extremist", "public", "ұйым", "ұйымы", "халықаралық",
      "діни", "қозғалыс", "уюм", "эл", "аралык", "диний", "созмони", "ташкилоти", "ҳаракати",
@@ -76,6 +79,29 @@ PLACES = {
     "zapadnaia": "west", "west": "west", "western": "west", "vostochnaia": "east", "east": "east",
     "tsentralnaia": "central", "central": "central", "afrika": "africa", "afriki": "africa",
     "africa": "africa", "aziia": "asia", "asia": "asia", "azii": "asia",
+    "indian": "india", "subcontinent": "india", "subkontinent": "india", "levant": "levant",
+    "peninsula": "arabia", "poluostrov": "arabia", "poluostrova": "arabia",
+}  # fmt: skip
+
+# Compass words name a different organisation wherever they stand: "Islamic Party of East
+# Turkestan" is not "Islamic Party of Turkestan", "ISIL West Africa" is not "ISIL".
+DIRECTIONS = {
+    "vostochnii": "east", "vostochnaia": "east", "vostochnogo": "east", "eastern": "east",
+    "east": "east", "zapadnii": "west", "zapadnaia": "west", "western": "west", "west": "west",
+    "severnii": "north", "severnaia": "north", "northern": "north", "north": "north",
+    "iuzhnii": "south", "iuzhnaia": "south", "southern": "south", "south": "south",
+    # Nationality adjectives likewise: "Palestinian Islamic Jihad" is not "Egyptian Islamic
+    # Jihad" nor the "Islamic Jihad Union".
+    "palestinian": "palestine", "palestinskii": "palestine", "egyptian": "egypt",
+    "egipetskii": "egypt", "syrian": "syria", "siriiskii": "syria", "libyan": "libya",
+    "liviiskii": "libya", "tunisian": "tunisia", "tunisskii": "tunisia", "moroccan": "morocco",
+    "marokkanskii": "morocco", "algerian": "algeria", "alzhirskii": "algeria", "iraqi": "iraq",
+    "irakskii": "iraq", "afghan": "afghanistan", "afganskii": "afghanistan",
+    "pakistani": "pakistan", "pakistanskii": "pakistan", "chechen": "chechnya",
+    "chechenskii": "chechnya", "uzbek": "uzbekistan", "uzbekskii": "uzbekistan",
+    "tajik": "tajikistan", "tadzhikskii": "tajikistan", "uyghur": "uyghur",
+    "uigurskii": "uyghur", "kurdish": "kurdistan", "kurdskii": "kurdistan",
+    "somali": "somalia", "nigerian": "nigeria",
 }  # fmt: skip
 
 STOPWORDS = frozenset({"al", "the", "of", "and", "i", "v", "va", "wa", "el", "de", "la", "for"})
@@ -134,6 +160,36 @@ def fold_latin(text: str) -> str:
     return " ".join(words)
 
 
+# Kazakh and Kyrgyz case endings (genitive, dative, accusative, locative, ablative,
+# instrumental), longest first. Stripped only from words of names written in those languages
+# (recognised by their own letters), and only when a stem of 4+ letters remains.
+_TURKIC_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+_TURKIC_ENDINGS = tuple(
+    sorted(
+        {"ның", "нің", "дың", "дің", "тың", "тің", "нын", "нин", "дын", "дин", "тын", "тин",
+         "нун", "нүн", "дун", "дүн", "тун", "түн", "ға", "ге", "қа", "ке", "га", "го", "гө",
+         "ны", "ні", "ды", "ді", "ты", "ті", "нан", "нен", "дан", "ден", "тан", "тен", "мен",
+         "бен", "пен", "да", "де", "та", "те", "ын", "ин", "ның"},
+        key=len,
+        reverse=True,
+    )
+)  # fmt: skip
+
+
+def turkic_stem(text: str) -> str:
+    """Undo Kazakh/Kyrgyz case endings: "Ислам мемлекетінің" → "Ислам мемлекеті"."""
+    if not _TURKIC_LETTERS & set(text):
+        return text
+    words = []
+    for word in text.split():
+        for ending in _TURKIC_ENDINGS:
+            if word.casefold().endswith(ending) and len(word) - len(ending) >= 4:  # noqa: PLR2004
+                word = word[: -len(ending)]
+                break
+        words.append(word)
+    return " ".join(words)
+
+
 def _skeleton(token: str) -> str:
     return "".join(ch for ch in token if ch not in "aeiou") or token
 
@@ -141,6 +197,11 @@ def _skeleton(token: str) -> str:
 @lru_cache(maxsize=1)
 def _places() -> dict[str, str]:
     return {fold_latin(spelling): place for spelling, place in PLACES.items()}
+
+
+@lru_cache(maxsize=1)
+def _directions() -> dict[str, str]:
+    return {fold_latin(spelling): key for spelling, key in DIRECTIONS.items()}
 
 
 @lru_cache(maxsize=1)
@@ -161,18 +222,28 @@ def _strip_forms(words: list[str]) -> list[str]:
     return kept or words
 
 
+def _is_descriptor(word: str) -> bool:
+    bare = word.strip("«»\"'“”„.,")
+    return bare in DESCRIPTOR_WORDS or lemma(bare) in DESCRIPTOR_WORDS
+
+
+def _proper_remains(words: list[str]) -> bool:
+    return any(sum(ch.isalpha() for ch in w) >= 3 for w in words)  # noqa: PLR2004
+
+
 def core_name(text: str) -> str:
-    """The proper name without legal forms and list descriptors around a quoted name."""
+    """The proper name without legal forms and list descriptors around a quoted name:
+    «движения «Талибан»», «Международное молодежное движение «Колумбайн»»."""
     lowered = text.casefold()
     quoted = _QUOTED.findall(lowered)
     if quoted:
         outside = _QUOTED.sub(" ", lowered)
         outside_words = [w for w in _NON_WORD.sub(" ", outside).split() if w]
-        if all(w in DESCRIPTOR_WORDS or w in REGIONAL_LEGAL_FORMS for w in outside_words):
+        if all(_is_descriptor(w) or w in REGIONAL_LEGAL_FORMS for w in outside_words):
             lowered = quoted[-1] if len(quoted) == 1 else " ".join(quoted)
     words = _strip_forms(lowered.split())
     # Remove descriptor words only at the start, and only if a proper name remains.
-    while len(words) > 1 and words[0].strip("«»\"'") in DESCRIPTOR_WORDS:
+    while len(words) > 1 and _is_descriptor(words[0]) and _proper_remains(words[1:]):
         words = words[1:]
     return " ".join(words).strip("«»\"'“”„ ")
 
@@ -185,7 +256,7 @@ def split_qualifiers(core: str) -> tuple[str, frozenset[str]]:
     hyphenated onto the name — never as an ordinary part of a name ("Islamic Movement of
     Uzbekistan" has none).
     """
-    places, markers = _places(), _markers()
+    places, markers, directions = _places(), _markers(), _directions()
     segments = [s.strip() for s in _SEPARATORS.split(core) if s and s.strip()]
     base: list[str] = []
     found: set[str] = set()
@@ -198,9 +269,14 @@ def split_qualifiers(core: str) -> tuple[str, frozenset[str]]:
             place = places.get(word)
             previous = words[position - 1][0] if position else ""
             following = words[position + 1][0] if position + 1 < len(words) else ""
-            if place and (index > 0 or attached or markers & {previous, following}):
+            tail_of_in = previous in {"in", "v", "vo"} and position + 1 >= len(words) - 1
+            if word in directions:
+                found.add(directions[word])
+            elif place and (index > 0 or attached or tail_of_in or markers & {previous, following}):
                 found.add(place)
-            elif index == 0 and word not in markers:
+            if index == 0 and word not in markers and word not in directions and not (
+                place and (attached or tail_of_in or markers & {previous, following})
+            ):
                 base.append(word)
     return " ".join(base), frozenset(found)
 
@@ -215,6 +291,7 @@ class PreparedName:
     forms: tuple[str, ...]
     key: str  # folded Latin form of the lemmatised core name: alias-store and equality key
     base_key: str  # the key without place qualifiers and province/branch words
+    initials: str  # first letters of the key's words, for acronyms ("idu", "imu")
     tokens: tuple[str, ...]
     qualifiers: frozenset[str]
     weak: bool
@@ -231,9 +308,36 @@ class PreparedName:
         return keys
 
 
+_PARENTHESES = re.compile(r"\(([^()]{2,})\)")
+_ALTERNATIVE_MARKERS = re.compile(
+    r"^(?:бывш(?:ее|ая|ий|ие)|ранее|также|прежнее название|formerly|former|previously|also|"
+    r"a\.?k\.?a\.?|f\.?k\.?a\.?)\s+",
+    re.IGNORECASE,
+)
+
+
+def alternatives(text: str) -> list[str]:
+    """A name and the alternatives lists give in parentheses: «База» («Аль-Каида»),
+    "IPT (бывшее «Исламское движение Узбекистана»)". A parenthesis that only names a place or
+    branch stays part of the name."""
+    inner = _PARENTHESES.findall(text)
+    if not inner:
+        return [text]
+    outside = " ".join(_PARENTHESES.sub(" ", text).split())
+    found = [outside] if outside.strip(" «»\"'-–—") else []
+    for part in inner:
+        part = _ALTERNATIVE_MARKERS.sub("", part.strip()).strip()
+        _, places = split_qualifiers(part.casefold())
+        letters = sum(ch.isalpha() for ch in part)
+        if places or letters < 2:  # noqa: PLR2004
+            return [text]
+        found.append(part)
+    return found or [text]
+
+
 @lru_cache(maxsize=100_000)
 def prepare(text: str, kind: str = "name") -> PreparedName:
-    matching = for_matching(text)
+    matching = for_matching(turkic_stem(clean(text)))
     core = core_name(matching) or matching.casefold()
     lemmatised = " ".join(lemma(word) for word in core.split())
     key = fold_latin(lemmatised)
@@ -248,8 +352,14 @@ def prepare(text: str, kind: str = "name") -> PreparedName:
         forms=tuple(forms),
         key=key,
         base_key=base if qualifiers else key,
+        initials="".join(t[0] for t in key.split() if t not in STOPWORDS and t[0].isalpha()),
         tokens=tuple(dict.fromkeys(key.split())),
         qualifiers=qualifiers,
         weak=weak,
         script=main_script(matching),
     )
+
+
+def prepare_all(text: str, kind: str = "name") -> tuple[PreparedName, ...]:
+    """`prepare` for a name and each alternative it gives in parentheses."""
+    return tuple(dict.fromkeys(prepare(part, kind) for part in alternatives(text)))

@@ -1,0 +1,123 @@
+"""Building designation data for tests: parsed lists imported through the service, alias groups
+and CSV files for the import endpoints. Tests only: production code never imports this."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import date
+
+import factory
+
+from concord.core.models import User
+from concord.designations import services
+from concord.designations.models import AliasGroup, AliasName
+from concord.designations.records import NameKind, ParsedEntry, ParsedList, ParsedName
+
+CSV_COLUMNS = ("entry_id", "name", "aliases", "language", "listed_on", "legal_basis", "status")
+
+
+def row(
+    entry_id: str,
+    name: str,
+    *aliases: str,
+    lang: str = "ru",
+    listed_on: date | None = None,
+    legal_basis: str = "",
+    status: str = "listed",
+    category: str = "terrorist",
+) -> ParsedEntry:
+    """One entry as a parser would give it: `name` first, then `aliases` (same language)."""
+    names = (ParsedName(name, NameKind.NAME, lang),) + tuple(
+        ParsedName(alias, NameKind.ALIAS, lang) for alias in aliases
+    )
+    return ParsedEntry(
+        entry_id=entry_id,
+        names=names,
+        category=category,
+        listed_on=listed_on,
+        legal_basis=legal_basis,
+        status=status,
+    )
+
+
+def parsed_list(rows: Iterable[ParsedEntry], *, file: str = "list.csv") -> ParsedList:
+    entries = tuple(rows)
+    numbered = tuple(replace(entry, line=line) for line, entry in enumerate(entries, start=2))
+    return ParsedList(file=file, format="csv", encoding="utf-8", entries=numbered)
+
+
+def import_rows(
+    code: str,
+    rows: Iterable[ParsedEntry],
+    *,
+    acting_user: User | None = None,
+    dry_run: bool = False,
+    file: str = "list.csv",
+) -> services.ImportResult:
+    """Import `rows` as the next version of list `code` (the lists are created first)."""
+    services.ensure_lists()
+    return services.import_list(
+        acting_user=acting_user,
+        national_list=services.get_list(code),
+        parsed=parsed_list(rows, file=file),
+        dry_run=dry_run,
+    )
+
+
+class AliasGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AliasGroup
+        django_get_or_create = ("key",)
+
+    key = factory.Sequence(lambda n: f"group-{n}")
+    label_ru = factory.LazyAttribute(lambda o: f"Группа {o.key}")
+    label_en = factory.LazyAttribute(lambda o: f"Group {o.key}")
+    source = "UN Security Council press release"
+
+
+class AliasNameFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AliasName
+
+    group = factory.SubFactory(AliasGroupFactory)
+    text = factory.Sequence(lambda n: f"Name {n}")
+    lang = "en"
+    kind = NameKind.NAME
+
+
+def alias_group(
+    key: str, label_ru: str, label_en: str, names: Sequence[tuple[str, str] | tuple[str, str, str]]
+) -> AliasGroup:
+    """A curated group with `names` as (text, lang) or (text, lang, kind); bumps the matcher's
+    generation as the services do."""
+    group = AliasGroupFactory(key=key, label_ru=label_ru, label_en=label_en)
+    for text, lang, *kind in names:
+        AliasNameFactory(group=group, text=text, lang=lang, kind=kind[0] if kind else "name")
+    services.bump_generation()
+    return group
+
+
+def isil_group() -> AliasGroup:
+    return alias_group(
+        "isil",
+        "Исламское государство",
+        "Islamic State",
+        [
+            ("Исламское государство", "ru"),
+            ("ИГИЛ", "ru", NameKind.ABBREVIATION),
+            ("Islamic State", "en"),
+            ("ISIL", "en", NameKind.ABBREVIATION),
+            ("Daesh", "en", NameKind.WEAK_ALIAS),
+        ],
+    )
+
+
+def csv_bytes(rows: Iterable[Sequence[str]], columns: Sequence[str] = CSV_COLUMNS) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")

@@ -1,0 +1,702 @@
+"""Services: imports and their versions, judgements and organisations, harmonisation, rounds,
+publishing, the alias store and the screening log — each with its audit event."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from concord.core import audit
+from concord.core.models import AuditEvent
+from concord.designations import queries, services, snapshots
+from concord.designations.models import (
+    AliasName,
+    Answer,
+    Candidate,
+    Entry,
+    EntryRevision,
+    Judgement,
+    ListVersion,
+    Publication,
+    RoundAnswer,
+    RoundItem,
+    Verdict,
+)
+from concord.designations.tests.factories import (
+    alias_group,
+    import_rows,
+    isil_group,
+    parsed_list,
+    row,
+)
+
+pytestmark = pytest.mark.django_db
+
+KZ_BASIS = "Решение Верховного суда Республики Казахстан от 15.10.2015"
+RU_BASIS = "Решение Верховного Суда Российской Федерации от 29.12.2014"
+NO_CHANGES = {
+    "added": [],
+    "removed": [],
+    "renamed": [],
+    "basis_changed": [],
+    "changed": [],
+    "returned": [],
+}
+
+
+def kz_rows() -> list:
+    return [
+        row("KZ-1", "Исламское государство", "ИГИЛ", listed_on=date(2015, 10, 15), legal_basis=KZ_BASIS),
+        row("KZ-2", "Талибан", listed_on=date(2015, 10, 15), legal_basis=KZ_BASIS),
+        row("KZ-3", "ISIL – Caucasus Province", lang="en"),
+    ]
+
+
+def ru_rows() -> list:
+    return [
+        row("RU-1", "Исламского государства", listed_on=date(2014, 12, 29), legal_basis=RU_BASIS),
+        row("RU-2", "Taleban", lang="en"),
+        row("RU-3", "ISIL – Yemen Province", lang="en"),
+    ]
+
+
+def events(action: str) -> list[dict]:
+    return [
+        json.loads(summary)
+        for summary in AuditEvent.objects.filter(action=action)
+        .order_by("seq")
+        .values_list("summary", flat=True)
+    ]
+
+
+def org_of(uid: str) -> queries.Organisation:
+    return next(o for o in queries.organisations() if uid in o.uids)
+
+
+def uid_groups() -> list[list[str]]:
+    return sorted(o.uids for o in queries.organisations())
+
+
+# --- imports -------------------------------------------------------------------------------------
+
+
+def test_first_import_creates_version_one(lists, kz_coordinator):
+    result = import_rows("KZ", kz_rows(), acting_user=kz_coordinator, file="kz-2015.csv")
+
+    version = result.version
+    assert (result.unchanged, result.dry_run) == (False, False)
+    assert (version.number, version.entry_count, version.filename, version.format) == (
+        1,
+        3,
+        "kz-2015.csv",
+        "csv",
+    )
+    assert version.summary == {**NO_CHANGES, "added": ["KZ-1", "KZ-2", "KZ-3"], "unchanged": 0}
+    assert version.content_hash == parsed_list(kz_rows()).content_hash()
+    assert version.created_by == kz_coordinator
+    entry = Entry.objects.get(uid="kz:KZ-1")
+    assert (entry.listed_on, entry.legal_basis, entry.present, entry.first_version) == (
+        date(2015, 10, 15),
+        KZ_BASIS,
+        True,
+        version,
+    )
+    assert [(n.text, n.kind, n.lang) for n in entry.names.all()] == [
+        ("Исламское государство", "name", "ru"),
+        ("ИГИЛ", "alias", "ru"),
+    ]
+    assert list(EntryRevision.objects.values_list("entry__uid", "changes")) == [
+        ("kz:KZ-1", ["added"]),
+        ("kz:KZ-2", ["added"]),
+        ("kz:KZ-3", ["added"]),
+    ]
+
+
+def test_import_is_audited(lists, kz_coordinator):
+    result = import_rows("KZ", kz_rows(), acting_user=kz_coordinator, file="kz-2015.csv")
+
+    event = AuditEvent.objects.get(action="designations.import")
+    assert (event.actor_username, event.object_type, event.object_id) == (
+        "kz-coordinator",
+        "designations.listversion",
+        str(result.version.pk),
+    )
+    assert json.loads(event.summary) == {
+        "list": "KZ",
+        "version": 1,
+        "file": "kz-2015.csv",
+        "format": "csv",
+        "entries": 3,
+        "content_hash": result.version.content_hash,
+        "added": 3,
+        "removed": 0,
+        "renamed": 0,
+        "basis_changed": 0,
+        "changed": 0,
+        "returned": 0,
+    }
+    assert audit.verify().ok is True
+
+
+def test_identical_reimport_creates_no_version(lists):
+    import_rows("KZ", kz_rows())
+
+    again = import_rows("KZ", kz_rows())
+
+    assert (again.unchanged, again.version) == (True, None)
+    assert again.diff.as_dict() == {**NO_CHANGES, "unchanged": 3}
+    assert ListVersion.objects.count() == 1
+    assert len(events("designations.import")) == 1
+
+
+def test_reimport_records_each_kind_of_change(lists):
+    first = import_rows("KZ", kz_rows())
+    changed = [
+        row("KZ-1", "Исламское государство", "ИГИЛ", listed_on=date(2015, 10, 15), legal_basis="Новое решение"),
+        row("KZ-2", "Движение Талибан", listed_on=date(2015, 10, 15), legal_basis=KZ_BASIS),
+        row("KZ-4", "Джабхат ан-Нусра"),
+    ]
+
+    second = import_rows("KZ", changed)
+
+    assert second.version.number == 2
+    assert second.version.summary == {
+        **NO_CHANGES,
+        "added": ["KZ-4"],
+        "removed": ["KZ-3"],
+        "renamed": ["KZ-2"],
+        "basis_changed": ["KZ-1"],
+        "unchanged": 0,
+    }
+    removed = Entry.objects.get(uid="kz:KZ-3")
+    assert (removed.present, removed.last_version_id) == (False, first.version.pk)
+    assert [n.text for n in Entry.objects.get(uid="kz:KZ-2").names.all()] == ["Движение Талибан"]
+    assert list(
+        EntryRevision.objects.filter(version=second.version)
+        .order_by("entry__entry_id")
+        .values_list("entry__entry_id", "changes")
+    ) == [
+        ("KZ-1", ["basis_changed"]),
+        ("KZ-2", ["renamed"]),
+        ("KZ-3", ["removed"]),
+        ("KZ-4", ["added"]),
+    ]
+
+
+def test_an_entry_that_comes_back_is_returned(lists):
+    import_rows("KZ", kz_rows())
+    import_rows("KZ", kz_rows()[:2])
+
+    third = import_rows("KZ", kz_rows())
+
+    assert third.version.summary == {**NO_CHANGES, "returned": ["KZ-3"], "unchanged": 2}
+    assert Entry.objects.get(uid="kz:KZ-3").present is True
+    assert list(
+        EntryRevision.objects.filter(entry__uid="kz:KZ-3").values_list("version__number", "changes")
+    ) == [(1, ["added"]), (2, ["removed"]), (3, ["returned"])]
+
+
+def test_dry_run_applies_nothing(lists):
+    import_rows("KZ", kz_rows())
+    audit_before = audit.head()
+
+    result = import_rows("KZ", kz_rows()[:1], dry_run=True)
+
+    assert (result.dry_run, result.version, result.unchanged) == (True, None, False)
+    assert result.diff.removed == ["KZ-2", "KZ-3"]
+    assert ListVersion.objects.count() == 1
+    assert Entry.objects.present().count() == 3
+    assert audit.head() == audit_before
+
+
+@pytest.mark.parametrize(
+    ("persona", "code"),
+    [("kz_coordinator", "RU"), ("kz_analyst", "KZ"), ("kz_coordinator", "UN"), ("secretariat_user", "KZ")],
+    ids=["other-state", "analyst", "un-by-coordinator", "state-list-by-secretariat"],
+)
+def test_only_the_list_owner_imports(lists, request, persona, code):
+    user = request.getfixturevalue(persona)
+
+    with pytest.raises(PermissionDenied, match=f"only a coordinator of {code} may change"):
+        import_rows(code, kz_rows(), acting_user=user)
+
+    assert (ListVersion.objects.count(), Entry.objects.count(), AuditEvent.objects.count()) == (
+        0,
+        0,
+        0,
+    )
+
+
+def test_secretariat_imports_the_un_list(lists, secretariat_user):
+    result = import_rows(
+        "UN", [row("QDe.115", "Islamic State in Iraq and the Levant", lang="en")], acting_user=secretariat_user
+    )
+
+    assert (result.national_list.code, result.version.number) == ("UN", 1)
+    assert Entry.objects.get().uid == "un:QDe.115"
+
+
+def test_unknown_list_is_refused(lists):
+    with pytest.raises(ValidationError, match=r"unknown list XX \(known: KZ, RU, UN\)"):
+        services.get_list("XX")
+
+
+# --- judgements and organisations ----------------------------------------------------------------
+
+
+@pytest.fixture
+def imported(lists):
+    import_rows("KZ", kz_rows())
+    import_rows("RU", ru_rows())
+
+
+def test_positive_judgement_merges_and_undo_splits(imported, kz_analyst):
+    judgement = services.judge(
+        acting_user=kz_analyst, left_uid="ru:RU-2", right_uid="kz:KZ-2", verdict="positive"
+    )
+    merged = org_of("kz:KZ-2")
+
+    services.undo_judgement(acting_user=kz_analyst, judgement=judgement)
+
+    assert (judgement.left_uid, judgement.right_uid) == ("kz:KZ-2", "ru:RU-2")
+    assert (merged.uids, merged.listed_by, merged.missing) == (["kz:KZ-2", "ru:RU-2"], ["KZ", "RU"], [])
+    assert (merged.name_ru, merged.name_en) == ("Талибан", "Taleban")
+    assert org_of("kz:KZ-2").uids == ["kz:KZ-2"]
+    assert org_of("ru:RU-2").uids == ["ru:RU-2"]
+    kept = Judgement.objects.get()
+    assert (kept.deleted_by, kept.deleted_at is not None) == (kz_analyst, True)
+    assert Judgement.objects.current().count() == 0
+    assert [e["verdict"] for e in events("designations.judge")] == ["positive"]
+    assert events("designations.judge.undo") == [{"left": "kz:KZ-2", "right": "ru:RU-2"}]
+
+
+def test_a_new_judgement_replaces_the_pairs_previous_one(imported, kz_analyst):
+    services.judge(acting_user=kz_analyst, left_uid="kz:KZ-2", right_uid="ru:RU-2", verdict="unsure")
+
+    services.judge(acting_user=kz_analyst, left_uid="kz:KZ-2", right_uid="ru:RU-2", verdict="positive")
+
+    rows = Judgement.objects.order_by("id")
+    assert [(j.verdict, j.deleted_at is None) for j in rows] == [("unsure", False), ("positive", True)]
+
+
+def test_undoing_twice_is_refused(imported, kz_analyst):
+    judgement = services.judge(
+        acting_user=kz_analyst, left_uid="kz:KZ-2", right_uid="ru:RU-2", verdict="positive"
+    )
+    services.undo_judgement(acting_user=kz_analyst, judgement=judgement)
+
+    with pytest.raises(ValidationError, match="already undone"):
+        services.undo_judgement(acting_user=kz_analyst, judgement=judgement)
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "verdict", "message"),
+    [
+        ("kz:KZ-1", "kz:KZ-1", "positive", "cannot be judged against itself"),
+        ("kz:KZ-1", "ru:RU-9", "positive", "unknown entry in the pair"),
+        ("kz:KZ-1", "ru:RU-1", "maybe", "unknown judgement maybe"),
+    ],
+    ids=["itself", "unknown-entry", "unknown-verdict"],
+)
+def test_bad_judgements_are_refused(imported, kz_analyst, left, right, verdict, message):
+    with pytest.raises(ValidationError, match=message):
+        services.judge(acting_user=kz_analyst, left_uid=left, right_uid=right, verdict=verdict)
+
+    assert Judgement.objects.count() == 0
+
+
+def test_a_negative_link_blocks_joining_through_a_third_entry(imported, lists, kz_analyst):
+    import_rows("UN", [row("TAe.010", "Taliban", lang="en")])
+    services.judge(acting_user=kz_analyst, left_uid="kz:KZ-2", right_uid="ru:RU-2", verdict="negative")
+    services.judge(acting_user=kz_analyst, left_uid="ru:RU-2", right_uid="un:TAe.010", verdict="positive")
+
+    with pytest.raises(ValidationError, match="contain entries judged different"):
+        services.judge(
+            acting_user=kz_analyst, left_uid="kz:KZ-2", right_uid="un:TAe.010", verdict="positive"
+        )
+
+    assert Judgement.objects.current().count() == 2
+    assert org_of("kz:KZ-2").uids == ["kz:KZ-2"]
+
+
+def test_a_negative_judgement_can_be_replaced_by_a_positive_one(imported, kz_analyst):
+    services.judge(acting_user=kz_analyst, left_uid="kz:KZ-2", right_uid="ru:RU-2", verdict="negative")
+
+    services.judge(acting_user=kz_analyst, left_uid="kz:KZ-2", right_uid="ru:RU-2", verdict="positive")
+
+    assert org_of("kz:KZ-2").uids == ["kz:KZ-2", "ru:RU-2"]
+
+
+def test_viewers_do_not_judge(imported, agency_kz):
+    from concord.core.models import Role
+    from concord.core.tests.factories import UserFactory
+
+    viewer = UserFactory(username="kz-viewer", agency=agency_kz, role=Role.VIEWER)
+
+    with pytest.raises(PermissionDenied):
+        services.judge(acting_user=viewer, left_uid="kz:KZ-2", right_uid="ru:RU-2", verdict="positive")
+
+    assert Judgement.objects.count() == 0
+
+
+# --- harmonisation -------------------------------------------------------------------------------
+
+
+def test_harmonise_merges_obvious_pairs_and_queues_the_rest(imported):
+    report = services.harmonise(acting_user=None)
+
+    assert (report.entries, report.pairs, report.auto_merged, report.queued, report.blocked) == (
+        6,
+        3,
+        1,
+        2,
+        0,
+    )
+    assert list(Judgement.objects.values_list("left_uid", "right_uid", "verdict", "score", "auto")) == [
+        ("kz:KZ-1", "ru:RU-1", "positive", 1.0, True)
+    ]
+    assert list(Candidate.objects.values_list("left_uid", "right_uid", "score")) == [
+        ("kz:KZ-2", "ru:RU-2", 0.81),
+        ("kz:KZ-3", "ru:RU-3", 0.5),
+    ]
+    mismatch = Candidate.objects.get(left_uid="kz:KZ-3")
+    assert mismatch.features["qualifier_mismatch"] == [["caucasus"], ["yemen"]]
+    assert (mismatch.features["query"], mismatch.features["matched"]) == (
+        "ISIL – Caucasus Province",
+        "ISIL – Yemen Province",
+    )
+    assert uid_groups() == [
+        ["kz:KZ-1", "ru:RU-1"],
+        ["kz:KZ-2"],
+        ["kz:KZ-3"],
+        ["ru:RU-2"],
+        ["ru:RU-3"],
+    ]
+    assert events("designations.harmonise") == [
+        {"entries": 6, "pairs": 3, "auto_merged": 1, "queued": 2, "auto_threshold": 0.9}
+    ]
+
+
+def test_harmonise_never_merges_a_qualifier_mismatch_even_with_a_low_threshold(imported):
+    isil_group()
+
+    report = services.harmonise(acting_user=None, auto_threshold=0.3)
+
+    assert report.auto_merged == 2
+    assert set(Judgement.objects.values_list("left_uid", "right_uid")) == {
+        ("kz:KZ-1", "ru:RU-1"),
+        ("kz:KZ-2", "ru:RU-2"),
+    }
+    assert set(Candidate.objects.values_list("left_uid", "right_uid", "score")) == {
+        ("kz:KZ-1", "ru:RU-3", 0.5),
+        ("kz:KZ-3", "ru:RU-1", 0.5),
+        ("kz:KZ-3", "ru:RU-3", 0.5),
+    }
+    assert org_of("kz:KZ-3").uids == ["kz:KZ-3"]
+    assert org_of("ru:RU-3").uids == ["ru:RU-3"]
+
+
+def test_harmonise_skips_judged_pairs_and_counts_blocked_ones(imported, lists, kz_analyst):
+    import_rows("UN", [row("QDe.115", "Исламское государство")])
+    services.judge(acting_user=kz_analyst, left_uid="kz:KZ-1", right_uid="ru:RU-1", verdict="negative")
+    services.judge(acting_user=kz_analyst, left_uid="ru:RU-1", right_uid="un:QDe.115", verdict="positive")
+
+    report = services.harmonise(acting_user=kz_analyst)
+
+    assert (report.auto_merged, report.blocked) == (0, 1)
+    assert org_of("kz:KZ-1").uids == ["kz:KZ-1"]
+    assert org_of("un:QDe.115").uids == ["ru:RU-1", "un:QDe.115"]
+    assert Judgement.objects.current().count() == 2
+
+
+def test_harmonise_needs_a_reviewer(imported, agency_kz):
+    from concord.core.models import Role
+    from concord.core.tests.factories import UserFactory
+
+    viewer = UserFactory(username="kz-viewer", agency=agency_kz, role=Role.VIEWER)
+
+    with pytest.raises(PermissionDenied):
+        services.harmonise(acting_user=viewer)
+
+    assert (Judgement.objects.count(), Candidate.objects.count()) == (0, 0)
+
+
+# --- recognition matrix --------------------------------------------------------------------------
+
+
+def test_recognition_matrix_cells(imported, kz_analyst):
+    services.harmonise(acting_user=None)
+    orgs = queries.organisations()
+
+    isil = org_of("kz:KZ-1")
+    taliban = org_of("kz:KZ-2")
+
+    assert isil.recognition == {
+        "KZ": {
+            "listed": True,
+            "entry_id": "KZ-1",
+            "listed_on": "2015-10-15",
+            "legal_basis": KZ_BASIS,
+            "status": "listed",
+            "delisted_on": None,
+        },
+        "RU": {
+            "listed": True,
+            "entry_id": "RU-1",
+            "listed_on": "2014-12-29",
+            "legal_basis": RU_BASIS,
+            "status": "listed",
+            "delisted_on": None,
+        },
+    }
+    assert taliban.recognition["RU"] == {"listed": False}
+    assert (taliban.listed_by, taliban.missing, taliban.is_gap) == (["KZ"], ["RU"], True)
+    assert [o.uids for o in queries.recognised_by_all(orgs)] == [["kz:KZ-1", "ru:RU-1"]]
+    assert sorted(o.uids[0] for o in queries.gaps(orgs)) == [
+        "kz:KZ-2",
+        "kz:KZ-3",
+        "ru:RU-2",
+        "ru:RU-3",
+    ]
+    assert sorted(o.uids[0] for o in queries.gaps(orgs, state="KZ")) == ["ru:RU-2", "ru:RU-3"]
+    assert isil.in_single_list is True
+    assert taliban.in_single_list is False
+
+
+def test_a_delisted_entry_is_not_a_listing(lists):
+    import_rows("KZ", [row("KZ-2", "Талибан", status="delisted")])
+    import_rows("RU", [row("RU-2", "Талибан")])
+    services.harmonise(acting_user=None)
+
+    org = org_of("kz:KZ-2")
+
+    assert (org.uids, org.listed_by, org.missing) == (["kz:KZ-2", "ru:RU-2"], ["RU"], ["KZ"])
+    assert org.recognition["KZ"]["status"] == "delisted"
+
+
+# --- rounds --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def open_round(imported, secretariat_user):
+    services.harmonise(acting_user=None)
+    return services.round_open(acting_user=secretariat_user, title="Round of 2026")
+
+
+def item_for(uid: str) -> RoundItem:
+    return next(i for i in RoundItem.objects.all() if uid in i.entry_uids)
+
+
+def test_round_open_puts_every_gap(open_round):
+    items = sorted(
+        RoundItem.objects.values_list("entry_uids", "listed_by", "missing"), key=lambda i: i[0]
+    )
+
+    assert (open_round.number, open_round.title, open_round.is_open) == (1, "Round of 2026", True)
+    assert items == [
+        (["kz:KZ-2"], ["KZ"], ["RU"]),
+        (["kz:KZ-3"], ["KZ"], ["RU"]),
+        (["ru:RU-2"], ["RU"], ["KZ"]),
+        (["ru:RU-3"], ["RU"], ["KZ"]),
+    ]
+    assert events("designations.round.open") == [{"number": 1, "items": 4}]
+
+
+def test_only_one_round_is_open_and_only_the_secretariat_opens(open_round, secretariat_user, kz_coordinator):
+    with pytest.raises(ValidationError, match="a round is already open"):
+        services.round_open(acting_user=secretariat_user)
+    with pytest.raises(PermissionDenied, match="only the Secretariat"):
+        services.round_close(acting_user=kz_coordinator, harmonisation_round=open_round)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [(Answer.AGREE, ""), (Answer.PROCEDURE, ""), (Answer.OBJECT, "no court decision in Russia")],
+)
+def test_a_coordinator_of_a_missing_state_answers(open_round, ru_coordinator, answer, reason):
+    item = item_for("kz:KZ-2")
+
+    saved = services.round_answer(acting_user=ru_coordinator, item=item, answer=answer, reason=reason)
+
+    assert (saved.state.code, saved.answer, saved.reason, saved.user) == ("RU", answer, reason, ru_coordinator)
+    assert events("designations.round.answer") == [
+        {"round": 1, "organisation": item.organisation_id, "state": "RU", "answer": answer}
+    ]
+
+
+def test_an_objection_needs_a_reason(open_round, ru_coordinator):
+    with pytest.raises(ValidationError, match="an objection needs a reason"):
+        services.round_answer(acting_user=ru_coordinator, item=item_for("kz:KZ-2"), answer="object", reason="  ")
+
+    assert RoundAnswer.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("persona", "message"),
+    [
+        ("kz_coordinator", "KZ already lists this organisation"),
+        ("ru_analyst", "only a member state's coordinator answers"),
+        ("secretariat_user", "only a member state's coordinator answers"),
+    ],
+    ids=["listing-state", "analyst", "secretariat"],
+)
+def test_others_do_not_answer(open_round, request, persona, message):
+    with pytest.raises(PermissionDenied, match=message):
+        services.round_answer(
+            acting_user=request.getfixturevalue(persona), item=item_for("kz:KZ-2"), answer="agree"
+        )
+
+    assert RoundAnswer.objects.count() == 0
+
+
+def test_no_answer_after_the_round_is_closed(open_round, secretariat_user, ru_coordinator):
+    services.round_close(acting_user=secretariat_user, harmonisation_round=open_round)
+
+    with pytest.raises(ValidationError, match="this round is closed"):
+        services.round_answer(acting_user=ru_coordinator, item=item_for("kz:KZ-2"), answer="agree")
+
+    assert RoundAnswer.objects.count() == 0
+
+
+def test_agreement_of_every_missing_state_puts_it_in_the_single_list(open_round, ru_coordinator, secretariat_user):
+    services.round_answer(acting_user=ru_coordinator, item=item_for("kz:KZ-2"), answer="agree")
+    services.round_answer(acting_user=ru_coordinator, item=item_for("kz:KZ-3"), answer="procedure")
+
+    taliban, branch = org_of("kz:KZ-2"), org_of("kz:KZ-3")
+
+    assert (taliban.in_single_list, taliban.agreed) == (True, {"RU"})
+    assert (branch.in_single_list, branch.agreed) == (False, set())
+    services.round_close(acting_user=secretariat_user, harmonisation_round=open_round)
+    second = services.round_open(acting_user=secretariat_user)
+    assert sorted(second.items.values_list("entry_uids", flat=True)) == [
+        ["kz:KZ-3"],
+        ["ru:RU-2"],
+        ["ru:RU-3"],
+    ]
+
+
+# --- publishing ----------------------------------------------------------------------------------
+
+
+def test_publish_freezes_the_list_with_the_audit_head(imported, secretariat_user):
+    services.harmonise(acting_user=None)
+    head = audit.head()
+
+    publication = services.publish(acting_user=secretariat_user)
+
+    assert (publication.number, publication.audit_seq, publication.audit_hash) == (1, *head)
+    assert publication.content["audit_head"] == {"seq": head[0], "hash": head[1]}
+    assert publication.content_hash == snapshots.content_hash(publication.content)
+    assert publication.organisation_count == 1
+    assert publication.content["states"] == ["KZ", "RU"]
+    assert len(publication.content["organisations"]) == 5
+    isil = next(o for o in publication.content["organisations"] if o["in_single_list"])
+    assert publication.diff == {
+        "added": [{"id": isil["id"], "name_ru": isil["name_ru"], "name_en": isil["name_en"]}],
+        "removed": [],
+        "changed": [],
+        "counts": {"added": 1, "removed": 0, "changed": 0, "total": 1},
+    }
+    assert events("designations.publish") == [
+        {
+            "version": 1,
+            "content_hash": publication.content_hash,
+            "organisations": 1,
+            "added": 1,
+            "removed": 0,
+            "changed": 0,
+            "total": 1,
+        }
+    ]
+    assert audit.verify().ok is True
+
+
+def test_a_publication_is_immutable(imported, secretariat_user):
+    publication = services.publish(acting_user=secretariat_user)
+
+    with pytest.raises(ValueError, match="immutable"):
+        publication.save()
+    with pytest.raises(ValueError, match="immutable"):
+        publication.delete()
+
+    assert Publication.objects.count() == 1
+
+
+def test_second_publication_is_diffed_against_the_first(open_round, ru_coordinator, secretariat_user):
+    first = services.publish(acting_user=secretariat_user)
+    services.round_answer(acting_user=ru_coordinator, item=item_for("kz:KZ-2"), answer="agree")
+
+    second = services.publish(acting_user=secretariat_user)
+
+    taliban = org_of("kz:KZ-2")
+    assert (first.number, second.number, second.organisation_count) == (1, 2, 2)
+    assert second.diff == {
+        "added": [{"id": taliban.id, "name_ru": "Талибан", "name_en": "Taliban"}],
+        "removed": [],
+        "changed": [],
+        "counts": {"added": 1, "removed": 0, "changed": 0, "total": 2},
+    }
+    assert second.audit_seq > first.audit_seq
+
+
+def test_only_the_secretariat_publishes(imported, kz_coordinator):
+    with pytest.raises(PermissionDenied, match="only the Secretariat"):
+        services.publish(acting_user=kz_coordinator)
+
+    assert Publication.objects.count() == 0
+
+
+# --- alias store and screening log ---------------------------------------------------------------
+
+
+def test_alias_name_add_is_audited(db, kz_analyst):
+    group = isil_group()
+
+    name = services.alias_name_add(acting_user=kz_analyst, group=group, text=" Islamic  State of Iraq ", lang="en")
+
+    assert (name.text, name.lang, name.kind, name.added_by) == ("Islamic State of Iraq", "en", "name", kz_analyst)
+    assert events("designations.alias.add") == [
+        {"group": "isil", "name": "Islamic State of Iraq", "lang": "en", "kind": "name"}
+    ]
+
+
+def test_a_name_of_another_group_is_refused(db, kz_analyst):
+    isil_group()
+    nusra = alias_group("nusra", "Джабхат ан-Нусра", "Jabhat al-Nusra", [("Jabhat al-Nusra", "en")])
+
+    with pytest.raises(ValidationError, match="Исламского государства is already a name of Islamic State"):
+        services.alias_name_add(acting_user=kz_analyst, group=nusra, text="Исламского государства", lang="ru")
+
+    assert AliasName.objects.filter(group=nusra).count() == 1
+    assert AuditEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "kind", "message"),
+    [("  ", "en", "name", "an alias needs a name"), ("ISIS", "xx", "name", "unknown language xx"), ("ISIS", "en", "nick", "unknown name type nick")],
+    ids=["empty", "language", "kind"],
+)
+def test_bad_alias_names_are_refused(db, kz_analyst, text, lang, kind, message):
+    group = isil_group()
+
+    with pytest.raises(ValidationError, match=message):
+        services.alias_name_add(acting_user=kz_analyst, group=group, text=text, lang=lang, kind=kind)
+
+
+def test_screening_is_logged_without_names(db, kz_analyst):
+    services.screening_logged(acting_user=kz_analyst, channel="api", count=3, matched=1)
+
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor_username, event.object_type) == (
+        "designations.screen",
+        "kz-analyst",
+        "designations.screening",
+    )
+    assert json.loads(event.summary) == {"channel": "api", "queries": 3, "matched": 1}
+
+
+def test_judgement_verdicts_are_the_three_choices():
+    assert Verdict.values == ["positive", "negative", "unsure"]
