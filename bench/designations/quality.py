@@ -82,7 +82,7 @@ def run(ctx: BenchContext) -> ModuleResult:
     result.notes.append("rows are pairs scored per second on one core (req/s column)")
     header = f"{'category':<18} {'n':>4}  {'P':>6} {'R':>6} {'F1':>6} {'FP%':>6}   logic-v2 alone: {'P':>6} {'R':>6} {'F1':>6} {'FP%':>6}"  # noqa: E501
     result.notes.append(header)
-    categories = sorted(c for c in scored["concord"] if c != "overall") + ["overall"]
+    categories = [*sorted(c for c in scored["concord"] if c != "overall"), "overall"]
     stats = {c: _stats(scored["concord"][c]) for c in categories}
     alone = {c: _stats(scored["logic-v2"][c]) for c in categories}
     for c in categories:

@@ -66,12 +66,15 @@ def list_entries(request: HttpRequest, code: str, include_removed: bool = False)
     if not include_removed:
         entries = entries.filter(present=True)
     return [
-        {**{f: getattr(e, f) for f in EntryOut.model_fields if f != "names"}, "names": e.names.all()}
+        {
+            **{f: getattr(e, f) for f in EntryOut.model_fields if f != "names"},
+            "names": e.names.all(),
+        }
         for e in entries.order_by("entry_id")
     ]
 
 
-@router.post("/lists/{code}/import", response=ImportOut)
+@router.post("/lists/{code}/import", response=ImportOut, by_alias=True)
 def import_list(
     request: HttpRequest,
     code: str,
@@ -90,7 +93,7 @@ def import_list(
         acting_user=user, national_list=national_list, parsed=parsed, dry_run=dry_run
     )
     return {
-        "list": national_list.code,
+        "list_code": national_list.code,
         "applied": result.version is not None,
         "unchanged": result.unchanged,
         "version": result.version.number if result.version else None,
@@ -160,7 +163,10 @@ def publish(request: HttpRequest) -> Status[Publication]:
 
 @router.get("/publications/{number}/export")
 def export(
-    request: HttpRequest, number: int, format: str = "json", language: str = "ru"  # noqa: A002
+    request: HttpRequest,
+    number: int,
+    format: str = "json",  # noqa: A002 - the query parameter's public name
+    language: str = "ru",
 ) -> HttpResponse:
     _user(request)
     publication = get_object_or_404(Publication, number=number)

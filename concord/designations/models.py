@@ -119,7 +119,9 @@ class EntryQuerySet(models.QuerySet["Entry"]):
 class Entry(models.Model):
     """One organisation as one list records it."""
 
-    national_list = models.ForeignKey(NationalList, on_delete=models.PROTECT, related_name="entries")
+    national_list = models.ForeignKey(
+        NationalList, on_delete=models.PROTECT, related_name="entries"
+    )
     entry_id = models.CharField(_("entry id"), max_length=100)
     uid = models.CharField(_("uid"), max_length=120, unique=True)
     category = models.CharField(
@@ -201,6 +203,9 @@ class EntryRevision(models.Model):
 
     class Meta:
         ordering: ClassVar = ["entry", "version__number"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} v{self.version_id}: {', '.join(self.changes)}"
 
 
 class AliasGroup(models.Model):
@@ -476,6 +481,9 @@ class Generation(models.Model):
 
     key = models.CharField(max_length=40, primary_key=True)
     value = models.PositiveBigIntegerField(default=0)
+    # A fresh random stamp on every bump: a rolled-back transaction (or a test database) can
+    # repeat a value, never a stamp, so caches keyed by the stamp are never stale.
+    stamp = models.CharField(max_length=32, default="")
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"

@@ -4,19 +4,23 @@ gaps, the review queue, the diff of an import, and the cached screener."""
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from rigour.text.translit import ascii_text
 
 from concord.core.models import MemberState
 
 from .matching.engine import AliasStore, Record, Screener
-from .matching.names import prepare, prepare_all
+from .matching.names import prepare_all
 from .models import (
     UN_CODE,
     AliasGroup,
@@ -37,9 +41,10 @@ from .records import ParsedEntry, ParsedList
 GENERATION_KEY = "matching"
 
 
-def generation() -> int:
-    row = Generation.objects.filter(key=GENERATION_KEY).values_list("value", flat=True).first()
-    return row or 0
+def generation() -> str:
+    """The stamp of the matcher's data: changes with every write that matters to it."""
+    row = Generation.objects.filter(key=GENERATION_KEY).values_list("stamp", flat=True).first()
+    return row or "initial"
 
 
 def state_codes() -> list[str]:
@@ -101,9 +106,7 @@ class Clusters:
         if left_root == right_root:
             return False
         roots = {left_root, right_root}
-        return any(
-            {self.find(a), self.find(b)} == roots for a, b in self.negative
-        )
+        return any({self.find(a), self.find(b)} == roots for a, b in self.negative)
 
     def union(self, left: str, right: str) -> None:
         left_root, right_root = self.find(left), self.find(right)
@@ -228,12 +231,22 @@ def _canonical(entries: Sequence[Entry], group: AliasGroup | None) -> tuple[str,
     )
     names = [n for e in ordered for n in e.names.all()]
     russian = next((n.text for n in names if n.lang == "ru"), "")
-    un_name = next(
-        (e.names.all()[0].text for e in ordered if e.national_list.code == UN_CODE), ""
-    )
+    un_name = next((e.names.all()[0].text for e in ordered if e.national_list.code == UN_CODE), "")
     english = un_name or next((n.text for n in names if n.lang == "en"), "")
     first = names[0].text if names else ""
     return russian or first, english or ascii_text(russian or first)
+
+
+def _main_group(members: Sequence[Entry], store: AliasStore) -> str | None:
+    """The alias group most of the organisation's names are in, as written."""
+    counts: Counter[str] = Counter()
+    for entry in members:
+        for name in entry.names.all():
+            for prepared in prepare_all(name.text, name.kind):
+                group, places = store.group_of(prepared)
+                if group is not None and not places:
+                    counts[group] += 1
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def agreements() -> dict[str, set[str]]:
@@ -262,16 +275,7 @@ def organisations() -> list[Organisation]:
         members = [by_uid[u] for u in sorted(uids) if u in by_uid]
         if not members:
             continue
-        group_key = next(
-            (
-                key
-                for e in members
-                for n in e.names.all()
-                if (key := store.group_of(prepare(n.text, n.kind))[0]) is not None
-                and not store.group_of(prepare(n.text, n.kind))[1]
-            ),
-            None,
-        )
+        group_key = _main_group(members, store)
         name_ru, name_en = _canonical(members, groups.get(group_key) if group_key else None)
         recognition: dict[str, dict[str, Any]] = {}
         for code in states:
@@ -351,7 +355,7 @@ def review_queue(*, limit: int = 50) -> list[ReviewPair]:
     """Open candidate pairs, best score first, skipping pairs judged or already merged."""
     judged = set(Judgement.objects.current().values_list("left_uid", "right_uid"))
     graph = clusters()
-    out: list[ReviewPair] = []
+    out: list[Candidate] = []
     entries: dict[str, Entry] = {}
     for candidate in Candidate.objects.order_by("-score", "left_uid", "right_uid").iterator():
         pair = (candidate.left_uid, candidate.right_uid)
@@ -359,10 +363,10 @@ def review_queue(*, limit: int = 50) -> list[ReviewPair]:
             continue
         if graph.blocked(*pair):
             continue
-        out.append(ReviewPair(candidate, None, None))  # type: ignore[arg-type]
+        out.append(candidate)
         if len(out) >= limit:
             break
-    uids = {p.candidate.left_uid for p in out} | {p.candidate.right_uid for p in out}
+    uids = {c.left_uid for c in out} | {c.right_uid for c in out}
     for entry in (
         Entry.objects.filter(uid__in=uids)
         .select_related("national_list")
@@ -370,11 +374,11 @@ def review_queue(*, limit: int = 50) -> list[ReviewPair]:
     ):
         entries[entry.uid] = entry
     kept = []
-    for pair in out:
-        left = entries.get(pair.candidate.left_uid)
-        right = entries.get(pair.candidate.right_uid)
+    for candidate in out:
+        left = entries.get(candidate.left_uid)
+        right = entries.get(candidate.right_uid)
         if left is not None and right is not None:
-            kept.append(ReviewPair(pair.candidate, left, right))
+            kept.append(ReviewPair(candidate, left, right))
     return kept
 
 
@@ -464,12 +468,7 @@ def entry_changes(entry: Entry, parsed: ParsedEntry) -> list[str]:
 
 
 def list_diff(national_list: NationalList, parsed: ParsedList) -> ListDiff:
-    existing = {
-        e.entry_id: e
-        for e in national_list.entries.prefetch_related(
-            Prefetch("names", EntryName.objects.order_by("position"))
-        )
-    }
+    existing = {e.entry_id: e for e in national_list.entries.prefetch_related("names")}
     diff = ListDiff()
     incoming = {p.entry_id for p in parsed.entries}
     for item in parsed.entries:
@@ -517,16 +516,45 @@ def organisation_records(orgs: Sequence[Organisation]) -> list[Record]:
     return records
 
 
+def _cache_dir() -> Path:
+    return Path(settings.VAR_DIR) / "cache" / "designations"
+
+
 def screener() -> Screener:
-    """The screener over the current organisations, rebuilt only when the generation moves."""
+    """The screener over the current organisations. Rebuilt only when the data's stamp moves;
+    the build is also pickled under VAR_DIR so every other process (web workers, `concord
+    screen`) loads it in a second instead of rebuilding it."""
     current = generation()
     with _screener_lock:
         cached = _screener_cache.get("screener")
         if cached is not None and _screener_cache.get("generation") == current:
             return cached
-        built = Screener(organisation_records(organisations()), build_alias_store())
+        path = _cache_dir() / f"screener-{current}.pickle"
+        built: Screener | None = None
+        if path.is_file():
+            try:
+                with path.open("rb") as handle:
+                    built = pickle.load(handle)  # noqa: S301 - our own file in our var dir
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+                built = None
+        if built is None:
+            built = Screener(organisation_records(organisations()), build_alias_store())
+            _store(built, path)
         _screener_cache.update(screener=built, generation=current)
         return built
+
+
+def _store(built: Screener, path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("screener-*.pickle"):
+            old.unlink(missing_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        with temporary.open("wb") as handle:
+            pickle.dump(built, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(path)
+    except OSError:
+        pass  # a read-only var dir only costs the other processes a rebuild
 
 
 # --- shapes for the API and pages --------------------------------------------------------------

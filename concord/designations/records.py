@@ -83,7 +83,7 @@ class ImportProblem:
         return f"{where}{column}: {self.reason}"
 
 
-class ImportRejected(ValueError):
+class ImportRejected(ValueError):  # noqa: N818 - a refusal of input, not a program fault
     """The file was refused; `problems` names every row that made it so."""
 
     def __init__(self, problems: list[ImportProblem]) -> None:

@@ -81,7 +81,7 @@ class EntryOut(Schema):
 
 
 class ImportOut(Schema):
-    list: str
+    list_code: str = Field(..., serialization_alias="list")
     applied: bool
     unchanged: bool
     version: int | None

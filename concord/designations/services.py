@@ -3,6 +3,7 @@ publishing and the screening log. Each function is one transaction with its audi
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,9 +51,13 @@ DEFAULT_REVIEW_THRESHOLD = 0.5
 
 
 def bump_generation() -> None:
-    updated = Generation.objects.filter(key=queries.GENERATION_KEY).update(value=F("value") + 1)
+    """Tell every process that what the matcher sees has changed."""
+    stamp = secrets.token_hex(16)
+    updated = Generation.objects.filter(key=queries.GENERATION_KEY).update(
+        value=F("value") + 1, stamp=stamp
+    )
     if not updated:
-        Generation.objects.create(key=queries.GENERATION_KEY, value=1)
+        Generation.objects.create(key=queries.GENERATION_KEY, value=1, stamp=stamp)
 
 
 # --- lists -------------------------------------------------------------------------------------
@@ -197,9 +202,7 @@ def import_list(
         if entry.present and entry_id not in incoming:
             entry.present = False
             entry.save(update_fields=["present"])
-            EntryRevision.objects.create(
-                entry=entry, version=version, changes=["removed"], data={}
-            )
+            EntryRevision.objects.create(entry=entry, version=version, changes=["removed"], data={})
     bump_generation()
     audit.record(
         actor=acting_user,
@@ -301,9 +304,7 @@ def alias_name_remove(*, acting_user: User, name: AliasName) -> None:
     summary = {"group": group.key, "name": name.text, "lang": name.lang}
     name.delete()
     bump_generation()
-    audit.record(
-        actor=acting_user, action="designations.alias.remove", obj=group, summary=summary
-    )
+    audit.record(actor=acting_user, action="designations.alias.remove", obj=group, summary=summary)
 
 
 @transaction.atomic
@@ -353,7 +354,7 @@ def judge(
     if left_uid == right_uid:
         raise ValidationError(_("an entry cannot be judged against itself"))
     found = set(Entry.objects.filter(uid__in=[left_uid, right_uid]).values_list("uid", flat=True))
-    if len(found) != 2:  # noqa: PLR2004
+    if len(found) != 2:
         raise ValidationError(_("unknown entry in the pair"))
     if verdict == Verdict.POSITIVE:
         graph = queries.clusters()
@@ -421,9 +422,7 @@ def entry_records(entries: Iterable[Entry]) -> list[Record]:
     return [
         Record(
             entry.uid,
-            tuple(
-                dict.fromkeys(p for n in entry.names.all() for p in prepare_all(n.text, n.kind))
-            ),
+            tuple(dict.fromkeys(p for n in entry.names.all() for p in prepare_all(n.text, n.kind))),
             entry.national_list.code,
         )
         for entry in entries
@@ -472,17 +471,17 @@ def harmonise(
         features = {**result.features, "query": result.query_name, "matched": result.matched_name}
         queue[pair] = (result.score, features)  # type: ignore[index]
     Candidate.objects.all().delete()
-    Candidate.objects.bulk_create(
+    created = Candidate.objects.bulk_create(
         Candidate(left_uid=left, right_uid=right, score=score, features=features)
         for (left, right), (score, features) in queue.items()
-        if graph.find(left) != graph.find(right)
+        if graph.find(left) != graph.find(right)  # not joined since by an automatic merge
     )
     bump_generation()
     report = HarmoniseReport(
         entries=len(entries),
         pairs=pairs,
         auto_merged=auto,
-        queued=len(queue),
+        queued=len(created),
         blocked=blocked,
         seconds=round(time.perf_counter() - started, 2),
     )

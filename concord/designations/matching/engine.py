@@ -149,6 +149,8 @@ def score_names(
             features["different_alias_groups"] = [q_group, c_group]
     # Both names in the store's group as written: the places are part of that organisation's
     # own names. Otherwise the places each name carries must agree.
+    places_q: frozenset[str]
+    places_c: frozenset[str]
     if same_group and not q_places and not c_places:
         places_q = places_c = frozenset()
     else:
@@ -160,7 +162,7 @@ def score_names(
 
 
 def _is_acronym_of(short: PreparedName, long: PreparedName) -> bool:
-    """"ИДУ" for "Исламское движение Узбекистана", "IMU" for "Islamic Movement of Uzbekistan".
+    """ "ИДУ" for "Исламское движение Узбекистана", "IMU" for "Islamic Movement of Uzbekistan".
     Two-letter acronyms are too ambiguous to count."""
     letters = short.key.replace(" ", "")
     return (
@@ -221,7 +223,7 @@ class Index:
         if len(name.initials) >= MIN_ACRONYM and " " in name.key:
             keys.add(f"a:{name.initials}")
         letters = name.key.replace(" ", "")
-        if " " not in name.key and MIN_ACRONYM <= len(letters) <= 6:  # noqa: PLR2004
+        if " " not in name.key and MIN_ACRONYM <= len(letters) <= 6:
             keys.add(f"a:{letters}")
         return keys
 
@@ -350,7 +352,7 @@ def find_pairs(
 
 
 def warm_up_in_background() -> None:
-    import threading  # noqa: PLC0415
+    import threading
 
     threading.Thread(target=warm_up, name="matcher-warm-up", daemon=True).start()
 

@@ -37,7 +37,7 @@ DESCRIPTOR_WORDS = frozenset(
      "вооруженное", "вооружённое", "формирование", "террористическая", "террористическое",
      "экстремистская", "экстремистское", "некоммерческая", "структурное", "подразделение",
      "международного", "религиозного", "объединения", "сообщество", "ассоциация",
-     "международный", "религиозный", "общественный", "молодежный", "молодёжный",
+     "молодежный", "молодёжный",
      "террористический", "экстремистский", "незаконный", "вооруженный", "некоммерческий",
      "структурный",
      "international", "religious", "organization", "organisation", "association", "movement",
@@ -113,8 +113,9 @@ _NON_WORD = re.compile(r"[^\w]+")
 _WEAK_MAX_LETTERS = 3
 
 _FOLDS = (
-    ("dzh", "j"), ("zh", "j"), ("dj", "j"), ("kh", "h"), ("gh", "g"), ("q", "k"), ("ph", "f"), ("w", "v"),
-    ("ou", "u"), ("ee", "i"), ("oo", "u"), ("y", "i"), ("c", "k"), ("x", "ks"), ("'", ""),
+    ("dzh", "j"), ("zh", "j"), ("dj", "j"), ("kh", "h"), ("gh", "g"), ("q", "k"), ("ph", "f"),
+    ("w", "v"), ("ou", "u"), ("ee", "i"), ("oo", "u"), ("y", "i"), ("c", "k"), ("x", "ks"),
+    ("'", ""),
 )  # fmt: skip
 
 
@@ -169,7 +170,7 @@ _TURKIC_ENDINGS = tuple(
         {"ның", "нің", "дың", "дің", "тың", "тің", "нын", "нин", "дын", "дин", "тын", "тин",
          "нун", "нүн", "дун", "дүн", "тун", "түн", "ға", "ге", "қа", "ке", "га", "го", "гө",
          "ны", "ні", "ды", "ді", "ты", "ті", "нан", "нен", "дан", "ден", "тан", "тен", "мен",
-         "бен", "пен", "да", "де", "та", "те", "ын", "ин", "ның"},
+         "бен", "пен", "да", "де", "та", "те", "ын", "ин"},
         key=len,
         reverse=True,
     )
@@ -182,11 +183,12 @@ def turkic_stem(text: str) -> str:
         return text
     words = []
     for word in text.split():
+        stem = word
         for ending in _TURKIC_ENDINGS:
-            if word.casefold().endswith(ending) and len(word) - len(ending) >= 4:  # noqa: PLR2004
-                word = word[: -len(ending)]
+            if word.casefold().endswith(ending) and len(word) - len(ending) >= 4:
+                stem = word[: -len(ending)]
                 break
-        words.append(word)
+        words.append(stem)
     return " ".join(words)
 
 
@@ -214,7 +216,7 @@ def _is_legal_form(word: str) -> bool:
     if bare in REGIONAL_LEGAL_FORMS:
         return True
     # rigour's table, applied to whole words only: it would cut "тоо" out of "ала-тоо".
-    return len(bare) > 2 and "-" not in bare and not remove_org_types(bare).strip()  # noqa: PLR2004
+    return len(bare) > 2 and "-" not in bare and not remove_org_types(bare).strip()
 
 
 def _strip_forms(words: list[str]) -> list[str]:
@@ -228,7 +230,7 @@ def _is_descriptor(word: str) -> bool:
 
 
 def _proper_remains(words: list[str]) -> bool:
-    return any(sum(ch.isalpha() for ch in w) >= 3 for w in words)  # noqa: PLR2004
+    return any(sum(ch.isalpha() for ch in w) >= 3 for w in words)
 
 
 def core_name(text: str) -> str:
@@ -274,8 +276,11 @@ def split_qualifiers(core: str) -> tuple[str, frozenset[str]]:
                 found.add(directions[word])
             elif place and (index > 0 or attached or tail_of_in or markers & {previous, following}):
                 found.add(place)
-            if index == 0 and word not in markers and word not in directions and not (
-                place and (attached or tail_of_in or markers & {previous, following})
+            if (
+                index == 0
+                and word not in markers
+                and word not in directions
+                and not (place and (attached or tail_of_in or markers & {previous, following}))
             ):
                 base.append(word)
     return " ".join(base), frozenset(found)
@@ -300,9 +305,9 @@ class PreparedName:
     @property
     def blocking_keys(self) -> set[str]:
         keys = {f"t:{t}" for t in self.tokens if t not in STOPWORDS}
-        keys.update(f"p:{t[:4]}" for t in self.tokens if len(t) >= 6)  # noqa: PLR2004
+        keys.update(f"p:{t[:4]}" for t in self.tokens if len(t) >= 6)
         # Consonant skeletons catch typos in vowels: "kaida" and "kaeda" share "s:kd".
-        keys.update(f"s:{_skeleton(t)}" for t in self.tokens if len(t) >= 4)  # noqa: PLR2004
+        keys.update(f"s:{_skeleton(t)}" for t in self.tokens if len(t) >= 4)
         if not keys and self.key:
             keys.add(f"k:{self.key}")
         return keys
@@ -325,11 +330,11 @@ def alternatives(text: str) -> list[str]:
         return [text]
     outside = " ".join(_PARENTHESES.sub(" ", text).split())
     found = [outside] if outside.strip(" «»\"'-–—") else []
-    for part in inner:
-        part = _ALTERNATIVE_MARKERS.sub("", part.strip()).strip()
+    for raw in inner:
+        part = _ALTERNATIVE_MARKERS.sub("", raw.strip()).strip()
         _, places = split_qualifiers(part.casefold())
         letters = sum(ch.isalpha() for ch in part)
-        if places or letters < 2:  # noqa: PLR2004
+        if places or letters < 2:
             return [text]
         found.append(part)
     return found or [text]

@@ -28,14 +28,15 @@ def read_names(path: Path) -> Iterator[str]:
     per line), streamed so files of any size fit in memory."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        from openpyxl import load_workbook  # noqa: PLC0415 - only needed for XLSX input
+        from openpyxl import load_workbook
 
         sheet = load_workbook(path, read_only=True).worksheets[0]
         rows = sheet.iter_rows(values_only=True)
-        header = [str(c or "").strip().lower() for c in next(rows, ())]
+        first = [str(c or "").strip() for c in next(rows, ())]
+        header = [c.lower() for c in first]
         column = header.index("name") if "name" in header else 0
-        if "name" not in header and header:
-            yield str(next(iter(header)))
+        if "name" not in header and first and first[0]:
+            yield first[0]  # no header: the first row is a name
         for row in rows:
             if row and column < len(row) and row[column] not in (None, ""):
                 yield str(row[column])

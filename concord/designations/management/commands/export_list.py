@@ -17,6 +17,11 @@ class Command(BaseCommand):
         "recognition matrix."
     )
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # `--version N` is this command's public interface; Django's own `--version` (print
+        # Django's version) gives way to it.
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("out", type=Path, metavar="OUT")
         parser.add_argument("--format", required=True, choices=exports.FORMATS, dest="fmt")

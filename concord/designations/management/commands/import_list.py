@@ -53,21 +53,28 @@ class Command(BaseCommand):
                 returncode=1,
             ) from exc
         except (ValidationError, PermissionDenied) as exc:
-            raise CommandError(" ".join(getattr(exc, "messages", [str(exc)])), returncode=2) from exc
+            raise CommandError(
+                " ".join(getattr(exc, "messages", [str(exc)])), returncode=2
+            ) from exc
         for warning in result.warnings:
             self.stderr.write(f"warning: {warning}")
         diff = result.diff.as_dict()
-        counts = ", ".join(
-            f"{k} {len(v)}" for k, v in diff.items() if isinstance(v, list) and v
-        ) or "no changes"
+        counts = (
+            ", ".join(f"{k} {len(v)}" for k, v in diff.items() if isinstance(v, list) and v)
+            or "no changes"
+        )
         if result.dry_run:
-            self.stdout.write(f"{national_list.code}: dry run, {len(parsed.entries)} entries; {counts}")
+            self.stdout.write(
+                f"{national_list.code}: dry run, {len(parsed.entries)} entries; {counts}"
+            )
             for kind, ids in diff.items():
                 if isinstance(ids, list):
                     for entry_id in ids:
                         self.stdout.write(f"  {kind:<14} {entry_id}")
         elif result.unchanged:
-            self.stdout.write(f"{national_list.code}: identical to the current version; nothing imported")
+            self.stdout.write(
+                f"{national_list.code}: identical to the current version; nothing imported"
+            )
         else:
             assert result.version is not None  # noqa: S101
             self.stdout.write(

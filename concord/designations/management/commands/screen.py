@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,7 @@ class Command(BaseCommand):
                 result_row(name, screener.screen(name, threshold=options["threshold"], limit=1))
                 for name in names
             ]
-            self._write(rows, sys.stdout, options["fmt"] or "json")
+            self._write(rows, self.stdout, options["fmt"] or "json")
             self._log(user, len(rows), sum(r["match"] for r in rows))
             return
         assert infile is not None  # noqa: S101
