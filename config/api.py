@@ -98,8 +98,7 @@ def on_domain_validation(request: HttpRequest, exc: DjangoValidationError) -> Ht
 @api.exception_handler(ImportRejected)
 def on_import_rejected(request: HttpRequest, exc: ImportRejected) -> HttpResponse:
     errors: list[object] = [
-        {"file": p.file, "line": p.line, "column": p.column, "msg": p.reason}
-        for p in exc.problems
+        {"file": p.file, "line": p.line, "column": p.column, "msg": p.reason} for p in exc.problems
     ]
     return _error(request, f"file refused: {len(exc.problems)} problem(s)", 400, errors)
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin_site.urls),
     path("api/v1/", api.urls),
+    path("designations/", include("concord.designations.urls")),
     path("", include("concord.core.urls")),
 ]

@@ -11,7 +11,7 @@ class DesignationsConfig(AppConfig):
     label = "designations"
     verbose_name = _("Single list of terrorist organisations")
     demo_loader = "concord.designations.demo.load"
-    tile: dict[str, object] = {  # noqa: RUF012
+    tile: dict[str, object] = {
         "url_name": "designations:home",
         "title": _("Single list of terrorist organisations"),
         "description": _(
@@ -23,6 +23,6 @@ class DesignationsConfig(AppConfig):
     def ready(self) -> None:
         # logic-v2 and pymorphy3 load their data on first use (seconds); warm them in the
         # background so the first screening request does not pay for it.
-        from .matching import engine  # noqa: PLC0415
+        from .matching import engine
 
         engine.warm_up_in_background()

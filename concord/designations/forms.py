@@ -122,6 +122,13 @@ class AliasGroupForm(forms.Form):
         label=_("Source URL"), max_length=500, required=False, assume_scheme="https"
     )
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # The service stores both labels as names of the group, and a group holds a name once.
+        if data.get("label_ru") and data.get("label_ru") == data.get("label_en"):
+            self.add_error("label_en", _("The Russian and English names must differ."))
+        return data
+
 
 class AliasNameForm(forms.Form):
     text = forms.CharField(label=_("Name"), max_length=500)

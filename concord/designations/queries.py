@@ -250,12 +250,17 @@ def _main_group(members: Sequence[Entry], store: AliasStore) -> str | None:
 
 
 def agreements() -> dict[str, set[str]]:
-    """entry uid → states that agreed (latest answer per item and state) to list it."""
-    agreed: dict[str, set[str]] = defaultdict(set)
-    answers = RoundAnswer.objects.filter(answer=Answer.AGREE).select_related("state", "item")
+    """entry uid → states whose latest answer about it, in any round, is "agree": a later
+    objection or "procedure" withdraws an earlier agreement."""
+    latest: dict[tuple[str, str], str] = {}
+    answers = RoundAnswer.objects.select_related("state", "item").order_by("answered_at", "id")
     for answer in answers:
         for uid in answer.item.entry_uids:
-            agreed[uid].add(answer.state.code)
+            latest[uid, answer.state.code] = answer.answer
+    agreed: dict[str, set[str]] = defaultdict(set)
+    for (uid, code), value in latest.items():
+        if value == Answer.AGREE:
+            agreed[uid].add(code)
     return agreed
 
 
@@ -351,12 +356,12 @@ class ReviewPair:
     right: Entry
 
 
-def review_queue(*, limit: int = 50) -> list[ReviewPair]:
-    """Open candidate pairs, best score first, skipping pairs judged or already merged."""
+def open_candidates(*, limit: int | None = None) -> list[Candidate]:
+    """Candidate pairs still to review, best score first: not judged, not already in one
+    organisation, not joined by a negative judgement."""
     judged = set(Judgement.objects.current().values_list("left_uid", "right_uid"))
     graph = clusters()
     out: list[Candidate] = []
-    entries: dict[str, Entry] = {}
     for candidate in Candidate.objects.order_by("-score", "left_uid", "right_uid").iterator():
         pair = (candidate.left_uid, candidate.right_uid)
         if pair in judged or graph.find(pair[0]) == graph.find(pair[1]):
@@ -364,8 +369,15 @@ def review_queue(*, limit: int = 50) -> list[ReviewPair]:
         if graph.blocked(*pair):
             continue
         out.append(candidate)
-        if len(out) >= limit:
+        if limit is not None and len(out) >= limit:
             break
+    return out
+
+
+def review_queue(*, limit: int = 50) -> list[ReviewPair]:
+    """The next open candidate pairs with their entries, best score first."""
+    out = open_candidates(limit=limit)
+    entries: dict[str, Entry] = {}
     uids = {c.left_uid for c in out} | {c.right_uid for c in out}
     for entry in (
         Entry.objects.filter(uid__in=uids)
@@ -383,9 +395,7 @@ def review_queue(*, limit: int = 50) -> list[ReviewPair]:
 
 
 def queue_size() -> int:
-    judged = set(Judgement.objects.current().values_list("left_uid", "right_uid"))
-    pairs = Candidate.objects.values_list("left_uid", "right_uid")
-    return sum(1 for pair in pairs if pair not in judged)
+    return len(open_candidates())
 
 
 def recent_judgements(*, limit: int = 20) -> QuerySet[Judgement]:

@@ -88,6 +88,7 @@ def run_file(run: ScreeningRun, names: list[str], *, every: int = 50) -> Screeni
     run.result = ("\ufeff" + out.getvalue()).encode("utf-8")
     run.state = ScreeningRun.State.DONE
     run.finished_at = timezone.now()
+    run.source = b""  # the uploaded names are not kept once screened; the result stays
     run.save()
     services.screening_logged(
         acting_user=run.user, channel="upload", count=run.total, matched=matched

@@ -3,6 +3,7 @@ publishing and the screening log. Each function is one transaction with its audi
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from collections.abc import Iterable
@@ -45,6 +46,7 @@ from .models import (
 )
 from .records import LANGUAGES, NameKind, ParsedEntry, ParsedList
 
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 ALIAS_DATA = Path(__file__).resolve().parent / "data" / "alias_groups.yml"
 DEFAULT_AUTO_THRESHOLD = 0.9
 DEFAULT_REVIEW_THRESHOLD = 0.5
@@ -259,12 +261,18 @@ def alias_group_create(
     access.require_reviewer(acting_user)
     if not source.strip():
         raise ValidationError(_("cite the public source of the group"))
+    if not _SLUG.fullmatch(key):
+        raise ValidationError(_("the key takes lower-case Latin letters, digits and hyphens"))
+    if not label_ru.strip() or not label_en.strip():
+        raise ValidationError(_("a group needs a Russian and an English name"))
     if AliasGroup.objects.filter(key=key).exists():
         raise ValidationError(_("an alias group with key %(key)s exists") % {"key": key})
     group = AliasGroup.objects.create(
         key=key, label_ru=label_ru, label_en=label_en, source=source, source_url=source_url
     )
-    for text, lang in ((label_ru, "ru"), (label_en, "en")):
+    for text, lang in dict.fromkeys(((label_ru.strip(), "ru"), (label_en.strip(), "en"))):
+        if group.names.filter(text=text).exists():
+            continue  # the same spelling in both languages is one name
         _ensure_unique_key(text, group)
         AliasName.objects.create(group=group, text=text, lang=lang, added_by=acting_user)
     bump_generation()
@@ -283,9 +291,12 @@ def alias_name_add(
 ) -> AliasName:
     access.require_reviewer(acting_user)
     text, lang, kind = _check_alias_name(text, lang, kind)
+    existing = group.names.filter(text=text).first()
+    if existing is not None:
+        return existing  # already there: nothing changes, nothing to audit
     _ensure_unique_key(text, group)
-    name, _created = AliasName.objects.get_or_create(
-        group=group, text=text, defaults={"lang": lang, "kind": kind, "added_by": acting_user}
+    name = AliasName.objects.create(
+        group=group, text=text, lang=lang, kind=kind, added_by=acting_user
     )
     bump_generation()
     audit.record(
@@ -447,6 +458,10 @@ def harmonise(
     store = aliases if aliases is not None else queries.build_alias_store()
     graph = queries.clusters()
     judged = set(Judgement.objects.current().values_list("left_uid", "right_uid"))
+    # A pair whose judgement a person undid goes to review, never back to an automatic merge.
+    undone = set(
+        Judgement.objects.filter(deleted_by__isnull=False).values_list("left_uid", "right_uid")
+    )
     pairs = auto = blocked = 0
     queue: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
     for left, right, result in find_pairs(records, store, min_score=review_threshold):
@@ -457,7 +472,8 @@ def harmonise(
         if graph.blocked(*pair):
             blocked += 1
             continue
-        if result.score >= auto_threshold and "qualifier_mismatch" not in result.features:
+        automatic = result.score >= auto_threshold and pair not in undone
+        if automatic and "qualifier_mismatch" not in result.features:
             Judgement.objects.create(
                 left_uid=pair[0],
                 right_uid=pair[1],

@@ -71,7 +71,8 @@ def test_home_shows_the_organisation_and_the_chairmanship(organisation, client_f
     for code in ["AM", "BY", "KG", "KZ", "RU", "TJ"]:
         assert f'<span class="flag">{code}</span>' in html
     assert "Crisis Response Centre" in html
-    assert 'id="modules"' not in html  # no module is built yet, so no tile appears
+    assert 'id="modules"' in html  # one tile per module built: the single list so far
+    assert 'href="/designations/"' in html
 
 
 def test_home_lists_only_the_notices_the_user_may_see(

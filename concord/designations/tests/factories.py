@@ -30,8 +30,9 @@ def row(
     category: str = "terrorist",
 ) -> ParsedEntry:
     """One entry as a parser would give it: `name` first, then `aliases` (same language)."""
-    names = (ParsedName(name, NameKind.NAME, lang),) + tuple(
-        ParsedName(alias, NameKind.ALIAS, lang) for alias in aliases
+    names = (
+        ParsedName(name, NameKind.NAME, lang),
+        *(ParsedName(alias, NameKind.ALIAS, lang) for alias in aliases),
     )
     return ParsedEntry(
         entry_id=entry_id,

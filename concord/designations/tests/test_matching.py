@@ -22,7 +22,10 @@ STORE = AliasStore(
             ("Daesh", "weak_alias"),
         ],
         "nusra": [("Jabhat al-Nusra", "name"), ("Джабхат ан-Нусра", "name")],
-        "imu": [("Islamic Movement of Uzbekistan", "name"), ("Исламское движение Узбекистана", "name")],
+        "imu": [
+            ("Islamic Movement of Uzbekistan", "name"),
+            ("Исламское движение Узбекистана", "name"),
+        ],
     }
 )
 
@@ -223,11 +226,16 @@ def test_qualifiers_matter_without_an_alias_store_too():
 
 
 def test_names_of_different_alias_groups_are_capped():
-    result = score("Islamic Movement of Uzbekistan", "Islamic State")
+    jihad = AliasStore(
+        {"iju": [("Islamic Jihad Union", "name")], "ijg": [("Islamic Jihad Group", "name")]}
+    )
+
+    without_store = score("Islamic Jihad Union", "Islamic Jihad Group", AliasStore({}))
+    capped = score("Islamic Jihad Union", "Islamic Jihad Group", jihad)
     unrelated = score("Islamic State", "Jabhat al-Nusra")
 
-    assert result.score <= 0.5
-    assert result.features["different_alias_groups"] == ["imu", "isil"]
+    assert without_store.score == 0.7407
+    assert (capped.score, capped.features["different_alias_groups"]) == (0.5, ["iju", "ijg"])
     assert (unrelated.score, unrelated.features["different_alias_groups"]) == (
         0.0,
         ["isil", "nusra"],

@@ -9,7 +9,7 @@ from django.urls import reverse
 from concord.core.models import Role
 from concord.core.tests.factories import UserFactory
 from concord.core.tests.matrix import Endpoint, assert_matrix
-from concord.designations import parsers, services
+from concord.designations import parsers, services, tasks
 from concord.designations.models import (
     AliasGroup,
     AliasName,
@@ -506,3 +506,40 @@ def test_screening_file_with_too_many_names_is_refused(lists, client_for, kz_ana
     assert response.status_code == 400
     assert "At most 100,000 names per file." in response.content.decode()
     assert ScreeningRun.objects.count() == 0
+
+
+def test_a_run_whose_file_cannot_be_read_fails_with_the_reason(kz_analyst):
+    run = ScreeningRun.objects.create(
+        user=kz_analyst, filename="names.xlsx", threshold=0.7, source=b"not a workbook"
+    )
+
+    tasks.screen_file.enqueue(run.pk)
+
+    run.refresh_from_db()
+    assert (run.state, run.error) == ("failed", "BadZipFile: File is not a zip file")
+    assert run.finished_at is not None
+
+
+def test_screening_form_errors_come_back_in_the_htmx_partial(client_for, kz_analyst):
+    response = client_for(kz_analyst).post(
+        reverse("designations:screen"),
+        {"name": "", "threshold": "2"},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    html = _html(response)
+    assert html.startswith('\n<section id="results">\n  <ul class="error" role="alert">')
+    assert html.count("<li>") == 2
+    assert "<li>Name: This field is required.</li>" in html
+    assert "<li>Threshold: Ensure this value is less than or equal to 1.0.</li>" in html
+    assert ScreeningRun.objects.count() == 0
+
+
+def test_alias_group_with_equal_labels_is_refused_not_crashed(lists, client_for, kz_analyst):
+    data = {"key": "hamas", "label_ru": "HAMAS", "label_en": "HAMAS", "source": "press"}
+
+    response = client_for(kz_analyst).post(reverse("designations:alias_group_create"), data)
+
+    assert response.status_code == 302
+    assert not AliasGroup.objects.filter(key="hamas").exists()
