@@ -48,9 +48,14 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Rebuild the translation catalogues after changing a page (needs GNU gettext).
+APPS_WITH_MESSAGES = core designations
+
 messages: $(STAMP)
-	cd concord/core && ../../$(BIN)/concord makemessages -l ru -l en --no-obsolete
-	cd concord/core && ../../$(BIN)/concord compilemessages
+	for app in $(APPS_WITH_MESSAGES); do \
+		(cd concord/$$app && mkdir -p locale && \
+		 ../../$(BIN)/concord makemessages -l ru -l en --no-obsolete && \
+		 ../../$(BIN)/concord compilemessages) || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache
