@@ -541,7 +541,8 @@ def screener() -> Screener:
             return cached
         path = _cache_dir() / f"screener-{current}.pickle"
         built: Screener | None = None
-        if path.is_file():
+        shareable = current != "initial"  # no stamp yet: nothing written, nothing to share
+        if shareable and path.is_file():
             try:
                 with path.open("rb") as handle:
                     built = pickle.load(handle)  # noqa: S301 - our own file in our var dir
@@ -549,7 +550,8 @@ def screener() -> Screener:
                 built = None
         if built is None:
             built = Screener(organisation_records(organisations()), build_alias_store())
-            _store(built, path)
+            if shareable:
+                _store(built, path)
         _screener_cache.update(screener=built, generation=current)
         return built
 

@@ -21,6 +21,15 @@ from concord.designations.tests.factories import csv_bytes, import_rows, isil_gr
 
 pytestmark = pytest.mark.django_db
 
+
+
+@pytest.fixture(autouse=True)
+def english_by_default(settings):
+    """These tests read the API's English messages; requests carry no Accept-Language, so the
+    site's default language decides (the Russian catalogue is tested with the pages)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 KZ_BASIS = "Решение Верховного суда Республики Казахстан от 15.10.2015"
 
 
@@ -164,7 +173,8 @@ def test_screen_reports_branches_below_the_threshold(data, kz_analyst):
     ]
 
 
-def test_screen_canonical_name_follows_the_request_language(data, kz_analyst):
+def test_screen_canonical_name_follows_the_request_language(data, kz_analyst, settings):
+    settings.LANGUAGE_CODE = "ru"  # the organisation's working language, by default
     client = token_client(kz_analyst)
 
     body = post_json(client, reverse("api:screen"), {"queries": [{"name": "ISIL"}]}).json()

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, connection, transaction
 
 from concord.core import audit
 from concord.core.models import AuditEvent, Role
@@ -777,3 +778,19 @@ def test_screening_is_logged_without_names(db, kz_analyst):
         "designations.screening",
     )
     assert json.loads(event.summary) == {"channel": "api", "queries": 3, "matched": 1}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL triggers")
+@pytest.mark.parametrize("operation", ["update", "delete"])
+def test_postgres_refuses_changing_a_publication_behind_the_model(
+    imported, secretariat_user, operation
+):
+    count = services.publish(acting_user=secretariat_user).organisation_count
+    rows = Publication.objects.filter(number=1)
+    change = {
+        "update": lambda: rows.update(organisation_count=count + 1),
+        "delete": rows.delete,
+    }[operation]
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
+        change()
+    assert Publication.objects.get(number=1).organisation_count == count
