@@ -62,6 +62,21 @@ def lists(state_kz, state_ru):
 
 
 @pytest.fixture
+def client_for(client_for):
+    """Core's `client_for`, asking for the English UI unless told otherwise: the pages render in
+    Russian by default, and most assertions below read the English text. `language=None` sends
+    no Accept-Language at all (the site's default, Russian)."""
+
+    def make(user, language: str | None = "en"):
+        client = client_for(user)
+        if language is not None:
+            client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+        return client
+
+    return make
+
+
+@pytest.fixture
 def kz_viewer(agency_kz):
     return UserFactory(username="kz-viewer", agency=agency_kz, role=Role.VIEWER)
 
@@ -104,7 +119,7 @@ def _upload(text: str, name: str = "KZ.csv") -> SimpleUploadedFile:
         pytest.param(
             "designations:organisations",
             [],
-            ["5 organisations", "Аль-Каида", "Исламская партия Туркестана"],
+            ["5 organisations", ">Al-Qaida</a>", ">Islamskaya partiya Turkestana</a>"],
             id="matrix",
         ),
         pytest.param(
@@ -150,9 +165,10 @@ def test_matrix_views_and_own_state_tab(lists, client_for, kz_coordinator):
     own_gaps = _html(client.get(url, {"view": "gaps", "state": "KZ"}))
 
     assert "2 organisations" in recognised
-    assert "Исламская партия Туркестана" not in recognised
+    assert ">Al-Qaida</a>" in recognised
+    assert "Islamskaya partiya Turkestana" not in recognised
     assert "1 organisation<" in own_gaps
-    assert "Исламская партия Туркестана" in own_gaps
+    assert ">Islamskaya partiya Turkestana</a>" in own_gaps
     assert 'class="current" aria-current="page">Listed by others, not by KZ</a>' in own_gaps
 
 
@@ -173,6 +189,75 @@ def test_organisation_page_shows_names_and_recognition(lists, client_for, kz_ana
         .status_code
         == 404
     )
+
+
+# --- Russian, the default language -------------------------------------------------------------
+
+
+def test_overview_and_organisations_are_in_russian_by_default(lists, client_for, kz_analyst):
+    client = client_for(kz_analyst, language=None)
+
+    home = _html(client.get(reverse("designations:home")))
+    matrix = _html(client.get(reverse("designations:organisations")))
+
+    assert '<html lang="ru">' in home
+    assert "<h1>Единый список террористических организаций</h1>" in home
+    for text in [
+        "<strong>5</strong><span>организации</span>",
+        "<strong>2</strong><span>признаны всеми государствами</span>",
+        "<strong>3</strong><span>расхождения между перечнями</span>",
+        "<strong>2</strong><span>в едином списке</span>",
+        "<strong>1</strong><span>пары в очереди проверки</span>",
+        "<strong>1</strong><span>включены другими государствами, но не KZ</span>",
+    ]:
+        assert text in home
+    assert ">Аль-Каида</a>" in matrix
+    assert ">Исламская партия Туркестана</a>" in matrix
+    assert "Islamskaya partiya Turkestana" not in matrix
+
+
+def test_review_queue_and_its_buttons_are_in_russian(lists, client_for, kz_analyst):
+    html = _html(client_for(kz_analyst, language="ru").get(reverse("designations:review")))
+
+    assert "<h1>Очередь проверки</h1>" in html
+    assert (
+        '<button type="submit" name="verdict" value="positive" data-shortcut="s" '
+        'class="verdict-positive">Одна и та же <kbd>s</kbd></button>'
+        '<button type="submit" name="verdict" value="negative" data-shortcut="d" '
+        'class="verdict-negative">Разные <kbd>d</kbd></button>'
+        '<button type="submit" name="verdict" value="unsure" data-shortcut="u" '
+        'class="verdict-unsure">Не уверен <kbd>u</kbd></button>'
+    ) in html
+
+
+@pytest.mark.parametrize(
+    ("language", "head", "badge"),
+    [
+        pytest.param(
+            "ru",
+            "<th>Раунд</th><th>Название</th><th>Дата открытия</th><th>Позиции</th><th>Статус</th>",
+            '<span class="badge ok">открыт</span>',
+            id="ru",
+        ),
+        pytest.param(
+            "en",
+            "<th>Round</th><th>Title</th><th>Opened</th><th>Items</th><th>Status</th>",
+            '<span class="badge ok">open</span>',
+            id="en",
+        ),
+    ],
+)
+def test_rounds_table_calls_the_open_or_closed_column_status(
+    lists, client_for, secretariat_user, kz_analyst, language, head, badge
+):
+    services.round_open(acting_user=secretariat_user)
+
+    html = _html(client_for(kz_analyst, language=language).get(reverse("designations:rounds")))
+
+    table = html.split('<table class="data" id="rounds">', 1)[1].split("</table>", 1)[0]
+    assert f"<thead><tr>{head}</tr></thead>" in table
+    assert badge in table
+    assert "Государство" not in table
 
 
 # --- imports -----------------------------------------------------------------------------------
@@ -451,7 +536,7 @@ def test_screening_one_name_shows_the_match(lists, client_for, kz_analyst):
     assert html.startswith('\n<section id="results">')
     assert '<span class="badge warn">Match</span>' in html
     row = html.split('<tr class="hit">', 1)[1].split("</tr>", 1)[0]
-    assert ">Аль-Каида</a></td><td>Аль-Каида</td>" in row
+    assert ">Al-Qaida</a></td><td>Аль-Каида</td>" in row
     assert "<dt>Both names are in the alias group</dt><dd>al-qaida</dd>" in row
     assert '<span class="flag">KZ</span> <span class="flag">RU</span>' in row
 
