@@ -22,7 +22,6 @@ from concord.designations.tests.factories import csv_bytes, import_rows, isil_gr
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture(autouse=True)
 def english_by_default(settings):
     """These tests read the API's English messages; requests carry no Accept-Language, so the
