@@ -40,7 +40,7 @@ def load_round() -> None:
     if Round.objects.exists():
         return
     secretariat = User.objects.get(username="secretariat")
-    first = services.round_open(acting_user=secretariat, title="Round 1 (demo)")
+    first = services.round_open(acting_user=secretariat, title="Раунд 1 (демонстрационный)")
     for code in ("KZ", "BY"):
         coordinator = User.objects.get(username=f"{code.lower()}-coordinator")
         items = RoundItem.objects.filter(round=first).order_by("name_ru")

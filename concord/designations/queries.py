@@ -582,7 +582,9 @@ def organisations_view(view: str, state: str | None = None) -> list[Organisation
         return gaps(orgs, state=state.upper() if state else None)
     if view == "single":
         return [o for o in orgs if o.in_single_list]
-    return orgs
+    # Everything, member states' listings first: the UN reference list alone holds hundreds of
+    # organisations no member state lists, which would otherwise bury the matrix.
+    return sorted(orgs, key=lambda o: not o.listed_by)
 
 
 def organisation_out(org: Organisation) -> dict[str, Any]:
