@@ -10,7 +10,9 @@ class CoreConfig(AppConfig):
     Every Concord app may declare, on its AppConfig:
     - `demo_loader`: dotted path of a function `(*, password, reset_passwords) -> list` that
       `concord demo` calls, in INSTALLED_APPS order;
-    - `tile`: a dict with `url_name`, `title` and `description` for the home page.
+    - `tile`: a dict with `url_name`, `title` and `description` for the home page;
+    - `warm_up`: dotted path of a function `() -> None` each server worker runs in a background
+      thread when it starts (to fill slow caches before the first request needs them).
     """
 
     name = "concord.core"

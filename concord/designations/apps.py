@@ -19,10 +19,6 @@ class DesignationsConfig(AppConfig):
             "and name screening."
         ),
     }
-
-    def ready(self) -> None:
-        # logic-v2 and pymorphy3 load their data on first use (seconds); warm them in the
-        # background so the first screening request does not pay for it.
-        from .matching import engine
-
-        engine.warm_up_in_background()
+    # logic-v2 and pymorphy3 load their data on first use, and the screener takes seconds to
+    # build: each server worker does both in the background as it starts.
+    warm_up = "concord.designations.screening.warm_up"

@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from concord.core.models import User
 
 from . import queries, services
+from .matching import engine
 from .matching.bulk import RESULT_COLUMNS, result_row
 from .matching.engine import Match
 from .models import ScreeningRun
@@ -60,6 +61,12 @@ def screen_queries(
         acting_user=acting_user, channel=channel, count=len(queries), matched=matched
     )
     return {"threshold": threshold, "results": results}
+
+
+def warm_up() -> None:
+    """Load the matchers' data and build (or load) the screener before the first request."""
+    engine.warm_up()
+    queries.screener()
 
 
 def _screener() -> Any:

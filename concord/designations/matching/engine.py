@@ -351,12 +351,6 @@ def find_pairs(
                 yield record, other, result
 
 
-def warm_up_in_background() -> None:
-    import threading
-
-    threading.Thread(target=warm_up, name="matcher-warm-up", daemon=True).start()
-
-
 def compare_names(left: str, right: str, aliases: AliasStore) -> PairScore:
     """Score two names the way screening scores a query against an organisation: each side
     also answers to the names of the alias group it is in."""

@@ -794,3 +794,12 @@ def test_postgres_refuses_changing_a_publication_behind_the_model(
     with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
         change()
     assert Publication.objects.get(number=1).organisation_count == count
+
+
+def test_warm_up_builds_the_screener_before_the_first_request(imported):
+    from concord.designations import screening
+
+    screening.warm_up()
+
+    assert queries._screener_cache["generation"] == queries.generation()
+    assert queries.screener() is queries._screener_cache["screener"]
