@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from followthemoney import model
 from nomenklatura.matching.logic_v2.model import LogicV2
@@ -53,6 +54,14 @@ def _stats(rows: list[tuple[int, float]]) -> dict[str, float]:
     }
 
 
+def _prf(stats: dict[str, float], category: str, scored: dict[str, Any]) -> str:
+    """Precision, recall and F1, or dashes for a category of negatives only (there, only the
+    false-positive rate means anything)."""
+    if not any(label for label, _ in scored["concord"][category]):
+        return f"{'—':>6} {'—':>6} {'—':>6}"
+    return f"{stats['precision']:6.3f} {stats['recall']:6.3f} {stats['f1']:6.3f}"
+
+
 def run(ctx: BenchContext) -> ModuleResult:
     pairs = read_pairs()
     store = load_aliases()
@@ -88,9 +97,8 @@ def run(ctx: BenchContext) -> ModuleResult:
     for c in categories:
         s, a = stats[c], alone[c]
         result.notes.append(
-            f"{c:<18} {int(s['n']):>4}  {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f} "
-            f"{100 * s['fp_rate']:5.1f}%                   {a['precision']:6.3f} "
-            f"{a['recall']:6.3f} {a['f1']:6.3f} {100 * a['fp_rate']:5.1f}%"
+            f"{c:<18} {int(s['n']):>4}  {_prf(s, c, scored)} {100 * s['fp_rate']:5.1f}%"
+            f"                   {_prf(a, c, scored)} {100 * a['fp_rate']:5.1f}%"
         )
     recall_groups = [c for c in ("translation", "acronym") if c in stats]
     result.checks = [
