@@ -3,11 +3,14 @@ state, and a fresh screener cache for every test."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from concord.core.models import Role, User
 from concord.core.tests.factories import UserFactory
 from concord.designations import queries, services
+from concord.designations.tests.factories import KZ_BASIS, import_rows, isil_group, row
 
 
 @pytest.fixture(autouse=True)
@@ -28,3 +31,36 @@ def lists(state_kz, state_ru):
 @pytest.fixture
 def ru_coordinator(agency_ru) -> User:
     return UserFactory(username="ru-coordinator", agency=agency_ru, role=Role.COORDINATOR)
+
+
+@pytest.fixture
+def unharmonised(lists):
+    """KZ and RU lists with the ISIL alias group: ISIL is listed by both, the Taliban under two
+    spellings, and two ISIL provinces that must never merge; not yet harmonised."""
+    isil_group()
+    import_rows(
+        "KZ",
+        [
+            row(
+                "KZ-1", "Исламское государство", listed_on=date(2015, 10, 15), legal_basis=KZ_BASIS
+            ),
+            row("KZ-2", "Талибан"),
+            row("KZ-3", "ISIL – Caucasus Province", lang="en"),
+        ],
+    )
+    import_rows(
+        "RU",
+        [
+            row("RU-1", "Исламского государства"),
+            row("RU-2", "Taleban", lang="en"),
+            row("RU-3", "ISIL – Yemen Province", lang="en"),
+        ],
+    )
+    return lists
+
+
+@pytest.fixture
+def data(unharmonised):
+    """The same lists, harmonised."""
+    services.harmonise(acting_user=None)
+    return unharmonised

@@ -19,6 +19,9 @@ from concord.designations.records import NameKind, ParsedEntry, ParsedList, Pars
 CSV_COLUMNS = ("entry_id", "name", "aliases", "language", "listed_on", "legal_basis", "status")
 
 
+KZ_BASIS = "Решение Верховного суда Республики Казахстан от 15.10.2015"
+
+
 def row(
     entry_id: str,
     name: str,

@@ -4,7 +4,6 @@ organisations, review, imports, and published versions with their exports."""
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,7 +16,7 @@ from concord.core.tests.matrix import Endpoint, assert_matrix
 from concord.designations import services
 from concord.designations.models import Entry, Judgement, ListVersion, Publication
 from concord.designations.queries import organisation_id
-from concord.designations.tests.factories import csv_bytes, import_rows, isil_group, row
+from concord.designations.tests.factories import KZ_BASIS, csv_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -27,34 +26,6 @@ def english_by_default(settings):
     """These tests read the API's English messages; requests carry no Accept-Language, so the
     site's default language decides (the Russian catalogue is tested with the pages)."""
     settings.LANGUAGE_CODE = "en"
-
-
-KZ_BASIS = "Решение Верховного суда Республики Казахстан от 15.10.2015"
-
-
-@pytest.fixture
-def data(lists):
-    """KZ and RU lists harmonised, with the ISIL alias group: ISIL is listed by both."""
-    isil_group()
-    import_rows(
-        "KZ",
-        [
-            row(
-                "KZ-1", "Исламское государство", listed_on=date(2015, 10, 15), legal_basis=KZ_BASIS
-            ),
-            row("KZ-2", "Талибан"),
-            row("KZ-3", "ISIL – Caucasus Province", lang="en"),
-        ],
-    )
-    import_rows(
-        "RU",
-        [
-            row("RU-1", "Исламского государства"),
-            row("RU-2", "Taleban", lang="en"),
-            row("RU-3", "ISIL – Yemen Province", lang="en"),
-        ],
-    )
-    services.harmonise(acting_user=None)
 
 
 def token_client(user) -> Client:

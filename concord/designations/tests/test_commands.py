@@ -21,11 +21,10 @@ from concord.designations import services
 from concord.designations.matching.bulk import RESULT_COLUMNS
 from concord.designations.models import Entry, ListVersion
 from concord.designations.queries import organisation_id
-from concord.designations.tests.factories import csv_bytes, import_rows, isil_group, row
+from concord.designations.tests.factories import KZ_BASIS, csv_bytes, isil_group
 
 pytestmark = pytest.mark.django_db
 
-KZ_BASIS = "Решение Верховного суда Республики Казахстан от 15.10.2015"
 GOOD_CSV = csv_bytes(
     [
         ["KZ-1", "Исламское государство", "ИГИЛ@ru", "ru", "2015-10-15", KZ_BASIS, "listed"],
@@ -52,29 +51,6 @@ def kz_file(tmp_path):
     path = tmp_path / "kz.csv"
     path.write_bytes(GOOD_CSV)
     return path
-
-
-@pytest.fixture
-def data(lists):
-    isil_group()
-    import_rows(
-        "KZ",
-        [
-            row(
-                "KZ-1", "Исламское государство", listed_on=date(2015, 10, 15), legal_basis=KZ_BASIS
-            ),
-            row("KZ-2", "Талибан"),
-            row("KZ-3", "ISIL – Caucasus Province", lang="en"),
-        ],
-    )
-    import_rows(
-        "RU",
-        [
-            row("RU-1", "Исламского государства"),
-            row("RU-2", "Taleban", lang="en"),
-            row("RU-3", "ISIL – Yemen Province", lang="en"),
-        ],
-    )
 
 
 # --- import_list ---------------------------------------------------------------------------------
@@ -201,7 +177,7 @@ def test_import_list_in_a_real_process(tmp_path):
 # --- harmonise -----------------------------------------------------------------------------------
 
 
-def test_harmonise_prints_its_report(data):
+def test_harmonise_prints_its_report(unharmonised):
     out, _ = run("harmonise")
 
     assert re.fullmatch(
@@ -211,7 +187,7 @@ def test_harmonise_prints_its_report(data):
     ), out
 
 
-def test_harmonise_as_a_viewer_is_refused(data, agency_kz):
+def test_harmonise_as_a_viewer_is_refused(unharmonised, agency_kz):
     UserFactory(username="kz-viewer", agency=agency_kz, role=Role.VIEWER)
 
     with pytest.raises(PermissionDenied, match="only analysts, coordinators and the Secretariat"):
@@ -222,7 +198,7 @@ def test_harmonise_as_a_viewer_is_refused(data, agency_kz):
 
 
 @pytest.fixture
-def published(data, secretariat_user):
+def published(unharmonised, secretariat_user):
     services.harmonise(acting_user=None)
     return services.publish(acting_user=secretariat_user)
 
@@ -284,7 +260,7 @@ def test_export_list_json_has_clusters_with_entries_and_recognition(published, t
     )
 
 
-def test_export_list_without_a_publication_exits_2(data, tmp_path):
+def test_export_list_without_a_publication_exits_2(unharmonised, tmp_path):
     with pytest.raises(CommandError, match=r"has not been published \(any version\)") as caught:
         run("export_list", "--format", "csv", str(tmp_path / "x.csv"))
 
@@ -295,7 +271,7 @@ def test_export_list_without_a_publication_exits_2(data, tmp_path):
 
 
 @pytest.fixture
-def harmonised(data):
+def harmonised(unharmonised):
     services.harmonise(acting_user=None)
 
 
