@@ -10,7 +10,14 @@ import pytest
 from concord.core.models import Role, User
 from concord.core.tests.factories import UserFactory
 from concord.designations import queries, services
-from concord.designations.tests.factories import KZ_BASIS, import_rows, isil_group, row
+from concord.designations.tests.factories import (
+    KZ_BASIS,
+    import_rows,
+    isil_group,
+    kz_rows,
+    row,
+    ru_rows,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -64,3 +71,10 @@ def data(unharmonised):
     """The same lists, harmonised."""
     services.harmonise(acting_user=None)
     return unharmonised
+
+
+@pytest.fixture
+def imported(lists):
+    """The KZ and RU lists of `factories.kz_rows()` and `ru_rows()`, not harmonised."""
+    import_rows("KZ", kz_rows())
+    import_rows("RU", ru_rows())

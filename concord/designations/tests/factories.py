@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 
 import factory
 
-from concord.core.models import User
-from concord.designations import services
+from concord.core.models import AuditEvent, User
+from concord.designations import queries, services
 from concord.designations.models import AliasGroup, AliasName
 from concord.designations.records import NameKind, ParsedEntry, ParsedList, ParsedName
 
@@ -125,3 +126,43 @@ def csv_bytes(rows: Iterable[Sequence[str]], columns: Sequence[str] = CSV_COLUMN
     writer.writerow(columns)
     writer.writerows(rows)
     return out.getvalue().encode("utf-8")
+
+
+# --- the KZ and RU lists most service tests start from ---------------------------------------
+
+RU_BASIS = "Решение Верховного Суда Российской Федерации от 29.12.2014"
+
+
+def kz_rows() -> list:
+    return [
+        row(
+            "KZ-1",
+            "Исламское государство",
+            "ИГИЛ",
+            listed_on=date(2015, 10, 15),
+            legal_basis=KZ_BASIS,
+        ),
+        row("KZ-2", "Талибан", listed_on=date(2015, 10, 15), legal_basis=KZ_BASIS),
+        row("KZ-3", "ISIL – Caucasus Province", lang="en"),
+    ]
+
+
+def ru_rows() -> list:
+    return [
+        row("RU-1", "Исламского государства", listed_on=date(2014, 12, 29), legal_basis=RU_BASIS),
+        row("RU-2", "Taleban", lang="en"),
+        row("RU-3", "ISIL – Yemen Province", lang="en"),
+    ]
+
+
+def events(action: str) -> list[dict]:
+    return [
+        json.loads(summary)
+        for summary in AuditEvent.objects.filter(action=action)
+        .order_by("seq")
+        .values_list("summary", flat=True)
+    ]
+
+
+def org_of(uid: str) -> queries.Organisation:
+    return next(o for o in queries.organisations() if uid in o.uids)
