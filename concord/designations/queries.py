@@ -40,6 +40,11 @@ from .records import ParsedEntry, ParsedList
 
 GENERATION_KEY = "matching"
 
+# Per-process caches keyed by the data stamp (see `generation`): the organisations and the
+# screener built from them.
+_screener_lock = threading.RLock()  # screener() computes organisations() under it
+_screener_cache: dict[str, Any] = {}
+
 
 def generation() -> str:
     """The stamp of the matcher's data: changes with every write that matters to it."""
@@ -265,7 +270,20 @@ def agreements() -> dict[str, set[str]]:
 
 
 def organisations() -> list[Organisation]:
-    """Every organisation that some list records, with its recognition matrix."""
+    """Every organisation that some list records, with its recognition matrix. Computed once per
+    data stamp and process (pages, the API and the screener share it); treat it as read-only."""
+    current = generation()
+    with _screener_lock:
+        cached = _screener_cache.get("organisations")
+        if cached is not None and cached[0] == current and current != "initial":
+            return list(cached[1])
+    result = _compute_organisations()
+    with _screener_lock:
+        _screener_cache["organisations"] = (current, result)
+    return list(result)
+
+
+def _compute_organisations() -> list[Organisation]:
     entries = present_entries()
     by_uid = {entry.uid: entry for entry in entries}
     graph = clusters()
@@ -501,9 +519,6 @@ def list_diff(national_list: NationalList, parsed: ParsedList) -> ListDiff:
 
 
 # --- screening ---------------------------------------------------------------------------------
-
-_screener_lock = threading.Lock()
-_screener_cache: dict[str, Any] = {}
 
 
 def organisation_records(orgs: Sequence[Organisation]) -> list[Record]:

@@ -73,6 +73,23 @@ def _screener() -> Any:
     return queries.screener()
 
 
+def file_run_create(
+    *, acting_user: User, filename: str, data: bytes, threshold: float
+) -> ScreeningRun:
+    """A run for an uploaded file of names, owned by `acting_user`; the caller enqueues it."""
+    return ScreeningRun.objects.create(
+        user=acting_user, filename=filename[:255], threshold=threshold, source=data
+    )
+
+
+def file_run_failed(run: ScreeningRun, error: Exception) -> None:
+    run.state = ScreeningRun.State.FAILED
+    run.error = f"{type(error).__name__}: {error}"[:2000]
+    run.finished_at = timezone.now()
+    run.source = b""
+    run.save(update_fields=["state", "error", "finished_at", "source"])
+
+
 def run_file(run: ScreeningRun, names: list[str], *, every: int = 50) -> ScreeningRun:
     """Screen the names of an uploaded file, saving progress as it goes; the result is a CSV."""
     screener = _screener()

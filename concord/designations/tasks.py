@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from django.utils import timezone
 from django_tasks import task
 
 from . import screening
@@ -23,9 +22,6 @@ def screen_file(run_id: int) -> None:
     try:
         names = read_names(bytes(run.source), run.filename)
         screening.run_file(run, names)
-    except Exception as error:
+    except Exception as error:  # the run shows why it failed; the log keeps the traceback
         logger.exception("screening run %s failed", run_id)
-        run.state = ScreeningRun.State.FAILED
-        run.error = f"{type(error).__name__}: {error}"[:2000]
-        run.finished_at = timezone.now()
-        run.save(update_fields=["state", "error", "finished_at"])
+        screening.file_run_failed(run, error)

@@ -72,11 +72,11 @@ def screen_file(request: HttpRequest) -> HttpResponse:
     file_form = ScreenFileForm(request.POST, request.FILES)
     if not file_form.is_valid():
         return _page(request, ScreenForm(), file_form, status=400)
-    run = ScreeningRun.objects.create(
-        user=user,
-        filename=file_form.cleaned_data["file"].name[:255],
+    run = screening.file_run_create(
+        acting_user=user,
+        filename=file_form.cleaned_data["file"].name,
+        data=file_form.cleaned_data["data"],
         threshold=file_form.cleaned_data["threshold"],
-        source=file_form.cleaned_data["data"],
     )
     transaction.on_commit(partial(tasks.screen_file.enqueue, run.pk))
     return redirect("designations:run", run_id=run.pk)
