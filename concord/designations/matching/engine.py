@@ -144,7 +144,10 @@ def score_names(
         score, detail = logic_v2(query, candidate)
         features["logic_v2"] = round(score, 4)
         features["logic_v2_detail"] = detail
-        if q_group is not None and c_group is not None:
+        # Two names each in a different group as written are different organisations; a group
+        # found only through a branch's base name ("Al-Qaida" in "Al-Qaida in the …") is not
+        # evidence enough to say so.
+        if q_group is not None and c_group is not None and not q_places and not c_places:
             score = min(score, OTHER_GROUP_CAP)
             features["different_alias_groups"] = [q_group, c_group]
     # Both names in the store's group as written: the places are part of that organisation's

@@ -81,6 +81,25 @@ PLACES = {
     "africa": "africa", "aziia": "asia", "asia": "asia", "azii": "asia",
     "indian": "india", "subcontinent": "india", "subkontinent": "india", "levant": "levant",
     "peninsula": "arabia", "poluostrov": "arabia", "poluostrova": "arabia",
+    # Further places where branches of listed organisations operate, in English and in Russian
+    # (nominative; inflected forms are lemmatised before the lookup).
+    "sahara": "sahara", "сахара": "sahara", "algeria": "algeria", "алжир": "algeria",
+    "tunisia": "tunisia", "тунис": "tunisia", "morocco": "morocco", "марокко": "morocco",
+    "niger": "niger", "нигер": "niger", "burkina": "burkina faso", "буркина-фасо": "burkina faso",
+    "chad": "chad", "чад": "chad", "cameroon": "cameroon", "камерун": "cameroon",
+    "kenya": "kenya", "кения": "kenya", "uganda": "uganda", "уганда": "uganda",
+    "jordan": "jordan", "иордания": "jordan", "palestine": "palestine", "палестина": "palestine",
+    "gaza": "gaza", "газа": "gaza", "iran": "iran", "иран": "iran",
+    "azerbaijan": "azerbaijan", "азербайджан": "azerbaijan", "georgia": "georgia",
+    "грузия": "georgia", "kabardino-balkaria": "kabardino-balkaria",
+    "кабардино-балкария": "kabardino-balkaria", "turkmenistan": "turkmenistan",
+    "туркменистан": "turkmenistan", "xinjiang": "xinjiang", "синьцзян": "xinjiang",
+    "kashmir": "kashmir", "кашмир": "kashmir", "bengal": "bengal", "бенгалия": "bengal",
+    "malaysia": "malaysia", "малайзия": "malaysia", "thailand": "thailand",
+    "таиланд": "thailand", "myanmar": "myanmar", "мьянма": "myanmar", "najd": "najd",
+    "hijaz": "hijaz", "aden": "aden", "anbar": "anbar", "nineveh": "nineveh",
+    "ninawa": "nineveh", "raqqa": "raqqa", "ракка": "raqqa", "idlib": "idlib",
+    "идлиб": "idlib", "barqa": "barqa", "fezzan": "fezzan", "tripoli": "tripoli",
 }  # fmt: skip
 
 # Compass words name a different organisation wherever they stand: "Islamic Party of East
@@ -111,6 +130,7 @@ _QUOTED = re.compile(r"[«\"“„”']([^«»\"“„”']{2,})[»\"”“']")
 _ARTICLE = re.compile(r"\b(?:a|e|u|i)(?:l|n|r|s|sh|d|t|z|th|dh|dz)-(?=\w)")
 _NON_WORD = re.compile(r"[^\w]+")
 _WEAK_MAX_LETTERS = 3
+_IN_TAIL_WORDS = 4
 
 _FOLDS = (
     ("dzh", "j"), ("zh", "j"), ("dj", "j"), ("kh", "h"), ("gh", "g"), ("q", "k"), ("ph", "f"),
@@ -254,24 +274,33 @@ def split_qualifiers(core: str) -> tuple[str, frozenset[str]]:
     """Split a branch name into its base and place qualifiers: "ISIL – Caucasus Province",
     "ИГИЛ – Вилайят Кавказ", "Вилайят Хорасан Исламского государства", "ISIL-Khorasan".
 
-    A place counts as a qualifier only after a separator, next to a province/branch word, or
-    hyphenated onto the name — never as an ordinary part of a name ("Islamic Movement of
-    Uzbekistan" has none).
+    A place counts as a qualifier only after a separator, next to a province/branch word,
+    hyphenated onto the name, or in a final "in …"/"в …" — never as an ordinary part of a name
+    ("Islamic Movement of Uzbekistan" has none).
     """
     places, markers, directions = _places(), _markers(), _directions()
     segments = [s.strip() for s in _SEPARATORS.split(core) if s and s.strip()]
     base: list[str] = []
     found: set[str] = set()
+    base_cut, tail_place = 0, False
     for index, segment in enumerate(segments):
         words: list[tuple[str, bool]] = []  # (folded word part, hyphen-attached)
         for word in segment.split():
             for part_index, part in enumerate(lemma(word).split("-")):
                 words.extend((w, part_index > 0) for w in fold_latin(part).split())
+        # "… in (the) Greater Sahara", "… в Большой Сахаре": a place in the last few words
+        # after "in"/"в" names where the branch is.
+        ins = [i for i, (w, _) in enumerate(words) if w in {"in", "v", "vo"}]
+        tail_start = ins[-1] if ins and len(words) - ins[-1] <= _IN_TAIL_WORDS else len(words)
         for position, (word, attached) in enumerate(words):
             place = places.get(word)
             previous = words[position - 1][0] if position else ""
             following = words[position + 1][0] if position + 1 < len(words) else ""
-            tail_of_in = previous in {"in", "v", "vo"} and position + 1 >= len(words) - 1
+            tail_of_in = position > tail_start
+            if index == 0 and position == tail_start:
+                base_cut = len(base)  # where the base ends if a place follows "in"
+            if index == 0 and tail_of_in and place:
+                tail_place = True
             if word in directions:
                 found.add(directions[word])
             elif place and (index > 0 or attached or tail_of_in or markers & {previous, following}):
@@ -283,6 +312,8 @@ def split_qualifiers(core: str) -> tuple[str, frozenset[str]]:
                 and not (place and (attached or tail_of_in or markers & {previous, following}))
             ):
                 base.append(word)
+    if tail_place:  # "Al-Qaida in the Arabian Peninsula": the base is "al kaida"
+        base = base[:base_cut]
     return " ".join(base), frozenset(found)
 
 
