@@ -14,6 +14,7 @@ an inactive user, a user without an agency or a role not named here is refused.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from concord.core.access import AnyUser
@@ -88,6 +89,9 @@ def answerable_state(user: AnyUser, item: RoundItem) -> MemberState:
     return state
 
 
-def can_view_run(user: AnyUser, run: ScreeningRun) -> bool:
+def own_runs(user: AnyUser) -> QuerySet[ScreeningRun]:
+    """The screening runs `user` may see: their own (none for an inactive user)."""
     person = _active_user(user)
-    return person is not None and run.user_id == person.pk
+    if person is None:
+        return ScreeningRun.objects.none()
+    return ScreeningRun.objects.filter(user=person)

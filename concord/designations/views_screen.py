@@ -39,7 +39,7 @@ def _page(
             "file_form": file_form,
             "results": results,
             "rows": rows,
-            "runs": ScreeningRun.objects.filter(user=request.user).defer("source", "result")[:10],  # type: ignore[misc]
+            "runs": access.own_runs(request.user).defer("source", "result")[:10],
         },
         # HTMX swaps only successful responses: its partial carries the form's errors instead.
         status=200 if request.htmx else status,  # type: ignore[attr-defined]
@@ -83,10 +83,7 @@ def screen_file(request: HttpRequest) -> HttpResponse:
 
 
 def _own_run(request: HttpRequest, run_id: int) -> ScreeningRun:
-    run = get_object_or_404(ScreeningRun.objects.defer("source"), pk=run_id)
-    if not access.can_view_run(request.user, run):
-        raise Http404("no such run")
-    return run
+    return get_object_or_404(access.own_runs(request.user).defer("source"), pk=run_id)
 
 
 @login_required
