@@ -15,7 +15,7 @@ from ninja.files import UploadedFile
 from concord.core.models import User
 
 from . import access, exports, parsers, queries, screening, services
-from .models import Entry, Judgement, Publication, RoundItem
+from .models import Judgement, Publication, RoundItem
 from .schemas import (
     AnswerIn,
     CandidateOut,
@@ -62,15 +62,13 @@ def lists(request: HttpRequest) -> list[dict[str, Any]]:
 def list_entries(request: HttpRequest, code: str, include_removed: bool = False) -> Any:
     _user(request)
     national_list = services.get_list(code)
-    entries = Entry.objects.filter(national_list=national_list).prefetch_related("names")
-    if not include_removed:
-        entries = entries.filter(present=True)
+    entries = queries.list_entries(national_list, include_removed=include_removed)
     return [
         {
             **{f: getattr(e, f) for f in EntryOut.model_fields if f != "names"},
             "names": e.names.all(),
         }
-        for e in entries.order_by("entry_id")
+        for e in entries
     ]
 
 

@@ -413,7 +413,26 @@ def review_queue(*, limit: int = 50) -> list[ReviewPair]:
 
 
 def queue_size() -> int:
-    return len(open_candidates())
+    """How many pairs wait for review; counted once per data stamp and process (every review
+    page and the overview show it, and counting walks all candidates and judgements)."""
+    current = generation()
+    with _screener_lock:
+        cached = _screener_cache.get("queue_size")
+        if cached is not None and cached[0] == current and current != "initial":
+            return int(cached[1])
+    size = len(open_candidates())
+    with _screener_lock:
+        _screener_cache["queue_size"] = (current, size)
+    return size
+
+
+def list_entries(national_list: NationalList, *, include_removed: bool = False) -> QuerySet[Entry]:
+    """A list's entries with their names, by entry id; only the current version's unless
+    `include_removed`."""
+    entries = Entry.objects.filter(national_list=national_list).prefetch_related("names")
+    if not include_removed:
+        entries = entries.filter(present=True)
+    return entries.order_by("entry_id")
 
 
 def recent_judgements(*, limit: int = 20) -> QuerySet[Judgement]:

@@ -30,7 +30,7 @@ from concord.core.models import Role
 
 from . import access, exports, parsers, queries, services
 from .forms import MAX_IMPORT_BYTES, ImportForm
-from .models import Entry, EntryName, EntryRevision, NationalList, Publication
+from .models import EntryName, EntryRevision, NationalList, Publication
 from .records import ImportRejected, ParsedList
 
 IMPORT_SESSION_KEY = "designations_import"
@@ -104,12 +104,7 @@ def list_index(request: HttpRequest) -> TemplateResponse:
 def _list_page(
     request: HttpRequest, national_list: NationalList, form: ImportForm | None = None
 ) -> TemplateResponse:
-    entries = (
-        Entry.objects.present()
-        .filter(national_list=national_list)
-        .prefetch_related("names")
-        .order_by("entry_id")
-    )
+    entries = queries.list_entries(national_list)
     can_edit = access.can_edit_list(request.user, national_list)
     return TemplateResponse(
         request,
