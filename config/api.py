@@ -17,6 +17,7 @@ from concord.core.api import router as core_router
 from concord.core.markings import MarkingError
 from concord.core.models import ApiToken, User, hash_token
 from concord.core.queries import token_user
+from concord.cyber.api import router as cyber_router
 from concord.designations.api import router as designations_router
 from concord.designations.records import ImportRejected
 
@@ -110,3 +111,4 @@ def on_marking_error(request: HttpRequest, exc: MarkingError) -> HttpResponse:
 
 api.add_router("/", core_router)
 api.add_router("/designations", designations_router)
+api.add_router("/cyber", cyber_router)

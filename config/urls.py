@@ -11,5 +11,7 @@ urlpatterns = [
     path("admin/", admin_site.urls),
     path("api/v1/", api.urls),
     path("designations/", include("concord.designations.urls")),
+    path("cyber/", include("concord.cyber.urls")),
+    path("taxii2/", include("concord.cyber.taxii_urls")),
     path("", include("concord.core.urls")),
 ]

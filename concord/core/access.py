@@ -20,6 +20,7 @@ attribute.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
@@ -161,3 +162,59 @@ def require_admin(user: AnyUser) -> User:
     if person is None or not person.is_admin_role:
         raise PermissionDenied(_("administrators only"))
     return person
+
+
+@dataclass(frozen=True)
+class Audience:
+    """One part of a record's audience, and the rule that admits it."""
+
+    kind: str  # "everyone", "signed_in", "state", "body", "agency", "user"
+    label: str  # who (a name)
+    reason: str  # why, in the active language
+    code: str = ""  # state/body/agency code or username, for machines
+
+
+def audience(obj: Protected) -> list[Audience]:
+    """Who may see `obj` and why, in the words of the rule above: the same decisions as
+    `can_view`, listed instead of tested (a test keeps the two in agreement)."""
+    tlp = obj.tlp
+    if tlp == Tlp.CLEAR:
+        return [Audience("everyone", _("everyone"), _("TLP:CLEAR: no limit on disclosure"))]
+    if tlp == Tlp.GREEN:
+        return [
+            Audience("signed_in", _("every signed-in user"), _("TLP:GREEN: the whole community"))
+        ]
+    lines: list[Audience] = []
+    owner = obj.owner_agency
+    if tlp == Tlp.AMBER:
+        if owner.state_id is not None:
+            lines.append(
+                Audience(
+                    "state", str(owner.state), _("owner's state (TLP:AMBER)"), owner.state.code
+                )
+            )
+        if owner.body_id is not None:
+            lines.append(
+                Audience("body", str(owner.body), _("owner's body (TLP:AMBER)"), owner.body.code)
+            )
+        lines.extend(
+            Audience("state", str(state), _("shared with the state"), state.code)
+            for state in obj.shared_states.all()
+        )
+        lines.extend(
+            Audience("body", str(body), _("shared with the body"), body.code)
+            for body in obj.shared_bodies.all()
+        )
+    if tlp in (Tlp.AMBER, Tlp.AMBER_STRICT):
+        lines.append(Audience("agency", str(owner), _("owner agency"), owner.code))
+        lines.extend(
+            Audience("agency", str(agency), _("shared with the agency"), agency.code)
+            for agency in obj.shared_agencies.all()
+        )
+    author = obj.author
+    lines.append(Audience("user", author.get_username(), _("author"), author.get_username()))
+    lines.extend(
+        Audience("user", user.get_username(), _("named in the share list"), user.get_username())
+        for user in obj.shared_users.all()
+    )
+    return lines

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "concord.core",
     "concord.designations",
+    "concord.cyber",
 ]
 
 MIDDLEWARE = [
