@@ -187,16 +187,12 @@ def audience(obj: Protected) -> list[Audience]:
     lines: list[Audience] = []
     owner = obj.owner_agency
     if tlp == Tlp.AMBER:
-        if owner.state_id is not None:
-            lines.append(
-                Audience(
-                    "state", str(owner.state), _("owner's state (TLP:AMBER)"), owner.state.code
-                )
-            )
-        if owner.body_id is not None:
-            lines.append(
-                Audience("body", str(owner.body), _("owner's body (TLP:AMBER)"), owner.body.code)
-            )
+        if owner.state is not None:
+            state = owner.state
+            lines.append(Audience("state", str(state), _("owner's state (TLP:AMBER)"), state.code))
+        if owner.body is not None:
+            body = owner.body
+            lines.append(Audience("body", str(body), _("owner's body (TLP:AMBER)"), body.code))
         lines.extend(
             Audience("state", str(state), _("shared with the state"), state.code)
             for state in obj.shared_states.all()

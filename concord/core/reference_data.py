@@ -284,6 +284,13 @@ AGENCIES = (
         state="KG",
     ),
     AgencyData(
+        "KG-CERT",
+        "cert",
+        "Центр реагирования на компьютерные инциденты Кыргызской Республики CERT-KG",
+        "CERT-KG Computer Incident Response Centre of the Kyrgyz Republic",
+        state="KG",
+    ),
+    AgencyData(
         "KG-MVD",
         "drug_control",
         "Служба по борьбе с наркопреступностью МВД Кыргызской Республики",
@@ -309,6 +316,13 @@ AGENCIES = (
         "security",
         "Государственный комитет национальной безопасности Республики Таджикистан",
         "State Committee for National Security of the Republic of Tajikistan",
+        state="TJ",
+    ),
+    AgencyData(
+        "TJ-CERT",
+        "cert",
+        "Центр реагирования на компьютерные инциденты Республики Таджикистан TJ-CERT",
+        "TJ-CERT Computer Emergency Response Team of the Republic of Tajikistan",
         state="TJ",
     ),
     AgencyData(

@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -50,13 +52,22 @@ def incidents_for(user: AnyUser) -> QuerySet[Incident]:
     return core_access.visible(Incident.objects.all(), user)
 
 
-def get_incident(user: AnyUser, uid: object, *, write: bool = False) -> Incident:
+def _pk_by_uid(model: type[Incident] | type[Indicator], uid: UUID | str) -> int:
+    """The primary key for a uid, or -1 (a malformed or unknown uid is simply not found)."""
+    try:
+        key = uid if isinstance(uid, UUID) else UUID(str(uid))
+    except ValueError:
+        return -1
+    pk = model.objects.filter(uid=key).values_list("pk", flat=True).first()
+    return pk if pk is not None else -1
+
+
+def get_incident(user: AnyUser, uid: UUID | str, *, write: bool = False) -> Incident:
     """One incident by its uid, or 404 (unseen) / 403 (seen, not editable)."""
-    obj = Incident.objects.filter(uid=uid).values_list("pk", flat=True).first()
     return core_access.get_for_user(
         Incident.objects.select_related("owner_agency__state", "owner_agency__body", "author"),
         user,
-        obj if obj is not None else -1,
+        _pk_by_uid(Incident, uid),
         write=write,
     )
 
@@ -111,12 +122,11 @@ def indicators_for(user: AnyUser) -> QuerySet[Indicator]:
     return core_access.visible(Indicator.objects.all(), user)
 
 
-def get_indicator(user: AnyUser, uid: object, *, write: bool = False) -> Indicator:
-    obj = Indicator.objects.filter(uid=uid).values_list("pk", flat=True).first()
+def get_indicator(user: AnyUser, uid: UUID | str, *, write: bool = False) -> Indicator:
     return core_access.get_for_user(
         Indicator.objects.select_related("owner_agency__state", "author"),
         user,
-        obj if obj is not None else -1,
+        _pk_by_uid(Indicator, uid),
         write=write,
     )
 

@@ -364,7 +364,10 @@ class StixObject(Protected):
     """
 
     collection = models.ForeignKey(
-        Collection, on_delete=models.CASCADE, related_name="objects", verbose_name=_("collection")
+        Collection,
+        on_delete=models.CASCADE,
+        related_name="stix_objects",
+        verbose_name=_("collection"),
     )
     stix_id = models.CharField(_("STIX id"), max_length=100)
     type = models.CharField(_("type"), max_length=64)
@@ -437,6 +440,16 @@ class Subscription(models.Model):
     )
     owner_agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner agency")
+    )
+    # The account scheduled pulls store objects as (an editor of the owner agency; a machine
+    # account is best). Without one, the owner agency's first active editor is used.
+    run_as = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("store objects as"),
     )
     interval_minutes = models.PositiveIntegerField(_("pull every (minutes)"), default=60)
     enabled = models.BooleanField(_("enabled"), default=True)

@@ -144,6 +144,9 @@ class ResourceAction(models.Model):
         verbose_name_plural = _("actions on resources")
         indexes: ClassVar = [models.Index(fields=["state", "action", "date"])]
         constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["resource", "state", "action", "date"], name="resource_action_once"
+            ),
             # Blocking and unblocking must say on what grounds; a criminal case has a number.
             models.CheckConstraint(
                 condition=~Q(action__in=["blocked", "unblocked"]) | ~Q(basis=""),

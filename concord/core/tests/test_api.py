@@ -102,6 +102,7 @@ def test_agencies_filter_by_state(organisation, client_for, kz_analyst):
     body = client_for(kz_analyst).get(reverse("api:list_agencies"), {"state": "tj"}).json()
 
     assert [(a["code"], a["state"], a["body"]) for a in body] == [
+        ("TJ-CERT", "TJ", None),
         ("TJ-DCA", "TJ", None),
         ("TJ-GKNB", "TJ", None),
     ]

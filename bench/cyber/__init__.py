@@ -1,0 +1,1 @@
+"""Benchmarks for concord.cyber (one module per benchmark, each with `run(ctx)`)."""
