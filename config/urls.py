@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 from django.urls import include, path
+from django.utils.module_loading import autodiscover_modules
 
 from concord.core.admin import site as admin_site
 
 from .api import api
+
+# Each app's admin.py registers its models on core's admin site.
+autodiscover_modules("admin")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

@@ -178,6 +178,14 @@ def can_write_collection(collection: Collection, user: AnyUser) -> bool:
     )
 
 
+def writable_collections_for(user: AnyUser) -> QuerySet[Collection]:
+    """The collections the user may add objects to (see `can_write_collection`)."""
+    person = _active_user(user)
+    if person is None or not person.can_edit_records:
+        return Collection.objects.none()
+    return collections_for(person).filter(writable=True)
+
+
 def objects_for(user: AnyUser, collection: Collection) -> QuerySet[StixObject]:
     """The stored objects of a collection the user sees: none unless the collection is seen."""
     if not core_access.can_view(collection, user):

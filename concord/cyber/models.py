@@ -155,6 +155,11 @@ class Incident(Protected):
     def next_statuses(self) -> tuple[str, ...]:
         return STATUS_FLOW[self.status]
 
+    @property
+    def sector_labels(self) -> list[str]:
+        labels = dict(Sector.choices)
+        return [str(labels.get(code, code)) for code in self.sectors]
+
 
 class TimelineEntry(models.Model):
     """One dated line of an incident's history: status changes, actions taken, notes."""
@@ -256,6 +261,18 @@ class IndicatorQuerySet(models.QuerySet["Indicator"]):
         )
 
 
+# What canonicalising a value noticed (canon.py flags), as shown next to the value.
+CANON_FLAGS = {
+    "punycode": _("internationalised domain (punycode)"),
+    "homograph": _("mixes scripts: possible homograph"),
+    "defanged": _("was written defanged"),
+    "scheme_added": _("no scheme given: http assumed"),
+    "host_bits_cleared": _("host bits cleared"),
+    "ip_obfuscated": _("obfuscated IP address"),
+    "ipv4_mapped": _("IPv4-mapped IPv6 address"),
+}
+
+
 class Indicator(Protected):
     """A typed, canonicalised value owned by one agency. One agency holds a value once
     (however many incidents it appears in); the same value held by other agencies is found
@@ -301,6 +318,19 @@ class Indicator(Protected):
     @property
     def stix_id(self) -> str:
         return f"indicator--{self.uid}"
+
+    @property
+    def warning_labels(self) -> list[tuple[str, str]]:
+        """(list, reason) for each warninglist hit and canonicalisation flag, in the UI language."""
+        labels = []
+        for hit in self.warnings:
+            if hit.get("list") == "canon":
+                flag = str(hit.get("reason", ""))
+                labels.append((str(_("canonical form")), str(CANON_FLAGS.get(flag, flag))))
+                continue
+            name = localized(hit.get("name_ru", ""), hit.get("name_en", "")) or hit.get("list", "")
+            labels.append((name, localized(hit.get("reason_ru", ""), hit.get("reason", ""))))
+        return labels
 
 
 class Sighting(models.Model):

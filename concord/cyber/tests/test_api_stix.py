@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -17,7 +16,7 @@ from concord.cyber.models import Indicator, StixObject
 from concord.cyber.stix_import import normalise_version
 from concord.cyber.tests.test_stix_export import INCIDENT_UID, make_incident
 
-DATA = Path(django_settings.BASE_DIR).parent / "shared" / "data" / "cyber"
+DATA = Path(__file__).parent / "data"
 COA = (DATA / "stix" / "indicators-for-C2-with-COA.json").read_bytes()
 
 

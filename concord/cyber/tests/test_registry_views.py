@@ -88,7 +88,10 @@ def test_registry_list_in_both_languages(resource, kz_analyst, client_for, langu
 
 def test_registry_search_answers_htmx_with_the_results_only(resource, kz_analyst, client_for):
     response = client_for(kz_analyst).get(
-        reverse("cyber:registry"), {"q": "nothing-like-it"}, HTTP_HX_REQUEST="true"
+        reverse("cyber:registry"),
+        {"q": "nothing-like-it"},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     content = response.content.decode()

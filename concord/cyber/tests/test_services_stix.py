@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -20,7 +19,7 @@ from concord.cyber.models import Collection, Incident, Indicator, StixObject
 from concord.cyber.stix_import import BundleTooLarge, StixImportRejected, format_version
 from concord.cyber.tests.test_stix_export import INCIDENT_UID, make_incident, make_indicator
 
-DATA = Path(settings.BASE_DIR).parent / "shared" / "data" / "cyber"
+DATA = Path(__file__).parent / "data"
 RED2 = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
 AMBER1 = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"
 GREEN2 = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from stix2patterns.validator import run_validator
 from stix2validator import ValidationOptions, validate_instance
@@ -19,7 +18,7 @@ from concord.cyber import stix_export
 from concord.cyber.models import Incident, Indicator, Pap
 from concord.cyber.stix_import import simple_pattern
 
-TLP2_DIR = Path(settings.BASE_DIR).parent / "shared" / "data" / "cyber" / "tlp2"
+TLP2_DIR = Path(__file__).parent / "data" / "tlp2"
 T0 = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
 T1 = datetime(2024, 3, 2, 12, 30, 15, 250000, tzinfo=UTC)
 

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -27,7 +26,7 @@ from concord.cyber.stix_import import (
     simple_pattern,
 )
 
-DATA = Path(settings.BASE_DIR).parent / "shared" / "data" / "cyber"
+DATA = Path(__file__).parent / "data"
 LIMIT = 10 * 1024 * 1024
 IND_ID = "indicator--33fe3b22-0201-47cf-85d0-97c02164528d"
 SHA256 = "b3c4ae251f8094fa15b510051835c657eaef2a6cea46075d3aec964b14a99f68"

@@ -49,7 +49,8 @@ def collection_url(base, shared) -> str:
     return f"{base}/taxii2/api1/collections/{shared.uid}/"
 
 
-def test_discovery_api_root_and_collections(base, kz_analyst, ru_analyst, shared):
+def test_discovery_api_root_and_collections(base, kz_analyst, ru_analyst, shared, settings):
+    settings.LANGUAGE_CODE = "en"  # taxii2-client sends no Accept-Language
     make_collection(kz_analyst, alias="kz-only", tlp=Tlp.AMBER_STRICT)
 
     server = Server(f"{base}/taxii2/", user="ru-analyst", password=TEST_PASSWORD)
