@@ -27,7 +27,7 @@ class CollectionAdmin(AuditedAdmin):
 
 @admin.register(Subscription, site=site)
 class SubscriptionAdmin(AuditedAdmin):
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # noqa: RUF012
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "api_root_url", "collection_id", "target", "enabled", "last_pulled_at")
     readonly_fields = ("added_after", "last_pulled_at", "last_error")
     # The authorization header is write-only: the form never shows the stored value.

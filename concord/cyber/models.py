@@ -252,6 +252,25 @@ class IndicatorKind(models.TextChoices):
     ASN = "asn", _("autonomous system")
 
 
+# Days after which an indicator's score has decayed to nothing, by kind (None: no decay).
+# Phishing URLs and domains follow MISP's phishing decay model (lifetime 3 days,
+# misp-decaying-models `phishing-model.json`); addresses are reassigned within weeks; hashes
+# name a file forever.
+DEFAULT_LIFETIME_DAYS: dict[str, int | None] = {
+    IndicatorKind.URL: 3,
+    IndicatorKind.DOMAIN: 3,
+    IndicatorKind.IPV4: 30,
+    IndicatorKind.IPV6: 30,
+    IndicatorKind.CIDR: 30,
+    IndicatorKind.EMAIL: 30,
+    IndicatorKind.MD5: None,
+    IndicatorKind.SHA1: None,
+    IndicatorKind.SHA256: None,
+    IndicatorKind.SHA512: None,
+    IndicatorKind.ASN: None,
+}
+
+
 class IndicatorQuerySet(models.QuerySet["Indicator"]):
     def current(self, at: object = None) -> IndicatorQuerySet:
         """Indicators inside their validity window at a moment (now by default)."""

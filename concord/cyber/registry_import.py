@@ -46,6 +46,8 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from concord.core.textfiles import csv_delimiter, decode_text
+
 from .models_registry import Action, AppealOutcome, LegalBasisKind, ResourceKind
 
 COLUMNS = (
@@ -59,7 +61,6 @@ MAX_ROWS = 100_000
 MAX_PROBLEMS = 1000
 MAX_VALUE = 2048
 
-_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DOTTED_DATE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -128,30 +129,6 @@ class _Problems:
             self.items.append(RowProblem(self.file, row, reason, column))
 
 
-def decode(data: bytes) -> tuple[str | None, str]:
-    """UTF-8 (with or without BOM), else CP1251 when that yields Cyrillic text; (None, "") when
-    neither fits. CP1251 decodes almost any bytes, so Cyrillic is the evidence it was meant."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            return None, ""
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1251")
-    except UnicodeDecodeError:
-        return None, ""
-    return (text, "cp1251") if _CYRILLIC.search(text) else (None, "")
-
-
-def _delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    return ";" if header.count(";") > header.count(",") else ","
-
-
 def is_sha256(text: str) -> bool:
     return _SHA256.fullmatch(text.strip().lower()) is not None
 
@@ -175,11 +152,11 @@ def parse_csv(data: bytes, *, filename: str, max_bytes: int = MAX_BYTES) -> Pars
     if len(data) > max_bytes:
         problems.add(0, _("the file is larger than %(n)s MB") % {"n": max_bytes // (1024 * 1024)})
         raise RegistryImportRejected(problems.items)
-    text, encoding = decode(data)
+    text, encoding = decode_text(data)
     if text is None:
         problems.add(0, _("cannot detect the encoding: use UTF-8 or CP1251"))
         raise RegistryImportRejected(problems.items)
-    delimiter = _delimiter(text)
+    delimiter = csv_delimiter(text)
     rows = _rows(text, delimiter, problems)
     if not problems.items and not rows:
         problems.add(0, _("the file has no rows"))

@@ -21,6 +21,8 @@ from typing import Any
 from django.db.models import Count, F, Q
 from django.utils import timezone, translation
 
+from concord.core.pdf import html_to_pdf
+
 from .models_registry import (
     Action,
     AppealOutcome,
@@ -221,28 +223,6 @@ def render_csv(data: TransparencyReport) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-class ExternalResourceBlockedError(ValueError):
-    """WeasyPrint asked for a URL; reports load nothing from anywhere."""
-
-
-def _blocked_url_fetcher() -> Any:
-    """A WeasyPrint URL fetcher that refuses every URL (file:, http:, data: alike)."""
-
-    def refuse(url: str, *_args: Any, **_kwargs: Any) -> Any:
-        raise ExternalResourceBlockedError(f"reports load no external resources: {url}")
-
-    try:
-        from weasyprint.urls import URLFetcher  # recent WeasyPrint: a fetcher class
-    except ImportError:  # older WeasyPrint: a plain function
-        return refuse
-
-    class BlockedURLFetcher(URLFetcher):
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            return refuse(url)
-
-    return BlockedURLFetcher()
-
-
 def pdf_html(data: TransparencyReport, *, language: str = "ru") -> str:
     from django.template.loader import render_to_string
 
@@ -254,15 +234,7 @@ def render_pdf(data: TransparencyReport, *, language: str = "ru") -> bytes:
     """A4 PDF of the report, laid out by WeasyPrint with no access to any URL."""
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}; expected ru or en")
-    import weasyprint
-
-    document = weasyprint.HTML(
-        string=pdf_html(data, language=language), base_url=None, url_fetcher=_blocked_url_fetcher()
-    )
-    pdf = document.write_pdf()
-    if not isinstance(pdf, bytes):  # pragma: no cover (write_pdf without a target returns bytes)
-        raise TypeError("WeasyPrint returned no PDF")
-    return pdf
+    return html_to_pdf(pdf_html(data, language=language))
 
 
 def filename(data: TransparencyReport, fmt: str) -> str:

@@ -28,7 +28,7 @@ from concord.core import services as core_services
 from concord.core.markings import MarkingError, Tlp, parse_tlp
 from concord.core.models import Agency, Body, MemberState, Protected, User
 
-from . import access, taxonomy
+from . import access, services_stix, taxonomy
 from .models import (
     STATUS_FLOW,
     Attachment,
@@ -49,11 +49,9 @@ FUTURE_SKEW = timedelta(minutes=5)
 
 
 def _publish(obj: Incident | Indicator) -> None:
-    """Write the record's current STIX form into our default TAXII collection (helper C's
-    `services_stix`), inside the caller's transaction."""
-    from .services_stix import publish_record  # services_stix reads our models
-
-    publish_record(obj=obj)
+    """Write the record's current STIX form into our default TAXII collection, inside the
+    caller's transaction."""
+    services_stix.publish_record(obj=obj)
 
 
 def _require(condition: bool, message: str) -> None:

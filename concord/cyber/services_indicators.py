@@ -25,29 +25,11 @@ from concord.core.models import Agency, Body, MemberState, User
 
 from . import access
 from .canon import MESSAGES, CanonError, canonical
-from .models import Incident, Indicator, IndicatorKind, Sighting
+from .models import DEFAULT_LIFETIME_DAYS, Incident, Indicator, IndicatorKind, Sighting
 from .services import FUTURE_SKEW, Shares, _publish, _require, _share_codes, _tlp
-from .warninglists import BENIGN, check
+from .warninglists import any_benign, stored_hits
 
 MAX_BULK_LINES = 5000
-
-# Days after which an indicator's score has decayed to nothing, by kind (None: no decay).
-# Phishing URLs and domains follow MISP's phishing decay model (lifetime 3 days,
-# misp-decaying-models `phishing-model.json`); addresses are reassigned within weeks; hashes
-# name a file forever.
-DEFAULT_LIFETIME_DAYS: dict[str, int | None] = {
-    IndicatorKind.URL: 3,
-    IndicatorKind.DOMAIN: 3,
-    IndicatorKind.IPV4: 30,
-    IndicatorKind.IPV6: 30,
-    IndicatorKind.CIDR: 30,
-    IndicatorKind.EMAIL: 30,
-    IndicatorKind.MD5: None,
-    IndicatorKind.SHA1: None,
-    IndicatorKind.SHA256: None,
-    IndicatorKind.SHA512: None,
-    IndicatorKind.ASN: None,
-}
 
 
 @dataclass(frozen=True)
@@ -76,7 +58,7 @@ class BulkAdded:
 
 
 def _canonical(kind: str, value: str) -> tuple[str, tuple[str, ...]]:
-    """The canonical value (helper A's `canon`), or a ValidationError naming the value."""
+    """The canonical value (`canon`), or a ValidationError naming the value."""
     if kind not in IndicatorKind.values:
         raise ValidationError(
             _("unknown indicator type %(kind)s (known: %(known)s)")
@@ -92,26 +74,6 @@ def _canonical(kind: str, value: str) -> tuple[str, tuple[str, ...]]:
             % {"value": repr(value[:200]), "kind": IndicatorKind(kind).label, "reason": reason}
         ) from None
     return result.value, tuple(result.flags)
-
-
-def _warninglist_hits(kind: str, canonical_value: str) -> list[dict[str, str]]:
-    return [
-        {
-            "list": hit.list_code,
-            "name_en": hit.list_name_en,
-            "name_ru": hit.list_name_ru,
-            "reason": hit.reason_en,
-            "reason_ru": hit.reason_ru,
-            "kind": hit.kind,
-        }
-        for hit in check(kind, canonical_value)
-    ]
-
-
-def _benign(hits: list[dict[str, str]]) -> bool:
-    """Whether a hit says the value is probably harmless (a popular domain, a private address).
-    A host on a shared platform is only a warning: `evil.vercel.app` stays actionable."""
-    return any(hit["kind"] == BENIGN for hit in hits)
 
 
 def _indicator_tlp(tlp: Tlp | str | None, incident: Incident | None) -> Tlp:
@@ -168,7 +130,7 @@ def indicator_add(
             _("indicators are added to an incident by its owner agency"),
         )
     canonical_value, flags = _canonical(kind, value)
-    hits = _warninglist_hits(kind, canonical_value)
+    hits = stored_hits(kind, canonical_value)
     agency = acting_user.agency
     existing = (
         Indicator.objects.select_for_update()
@@ -187,7 +149,7 @@ def indicator_add(
                 kind=kind,
                 value=value.strip()[:2048],
                 canonical=canonical_value,
-                actionable=bool(actionable) and (force_actionable or not _benign(hits)),
+                actionable=bool(actionable) and (force_actionable or not any_benign(hits)),
                 description=description.strip(),
                 confidence=confidence,
                 valid_from=start,

@@ -24,8 +24,10 @@ from concord.core import audit
 from concord.core.markings import Tlp, is_wider
 from concord.core.models import Agency, MemberState, User
 
-from . import access, stix_export
+from . import access, stix_export, taxonomy
+from .canon import CanonError, canonical
 from .models import (
+    DEFAULT_LIFETIME_DAYS,
     Collection,
     Incident,
     IncidentStatus,
@@ -46,6 +48,7 @@ from .stix_import import (
     parse_timestamp,
     simple_pattern,
 )
+from .warninglists import any_benign, stored_hits
 
 BATCH_SIZE = 1000
 REPORT_OBJECTS_LIMIT = 1000  # (id, version) pairs listed in a file import's report
@@ -375,8 +378,6 @@ class Ingest:
     def _latest_indicators(self, pendings: list[_Pending]) -> tuple[_Latest, dict[_Key, list[str]]]:
         """The latest version of each value the batch maps to an indicator, and the STIX ids of
         the other objects that map to the same value."""
-        from .canon import CanonError, canonical
-
         latest: _Latest = {}
         others: dict[_Key, list[str]] = {}
         for pending in pendings:
@@ -453,11 +454,10 @@ class Ingest:
     def _indicator_fields(
         self, pending: _Pending, key: tuple[str, str], value: str, flags: tuple[str, ...]
     ) -> dict[str, Any]:
-        from .services_indicators import DEFAULT_LIFETIME_DAYS
 
         data, checked = pending.checked.data, pending.checked
         kind, canonical_value = key
-        hits = _warninglist_hits(kind, canonical_value)
+        hits = stored_hits(kind, canonical_value)
         valid_from = parse_timestamp(data.get("valid_from")) or _moment(pending)
         valid_until = parse_timestamp(data.get("valid_until"))
         confidence = data.get("confidence")
@@ -470,7 +470,7 @@ class Ingest:
             "confidence": confidence
             if isinstance(confidence, int) and 0 <= confidence <= 100
             else 50,
-            "actionable": actionable and not hits,
+            "actionable": actionable and not any_benign(hits),
             "valid_from": valid_from,
             "valid_until": valid_until if valid_until and valid_until > valid_from else None,
             "lifetime_days": DEFAULT_LIFETIME_DAYS.get(kind),
@@ -636,26 +636,7 @@ def _moment(pending: _Pending) -> datetime:
     return pending.checked.moment or timezone.now()
 
 
-def _warninglist_hits(kind: str, canonical_value: str) -> list[dict[str, str]]:
-    try:
-        from .warninglists import check
-    except ImportError:  # the warninglists module is not there yet: no hits
-        return []
-    return [
-        {
-            "list": hit.list_code,
-            "name_en": hit.list_name_en,
-            "name_ru": hit.list_name_ru,
-            "reason": hit.reason_en,
-            "reason_ru": hit.reason_ru,
-        }
-        for hit in check(kind, canonical_value)
-    ]
-
-
 def _classification(data: dict[str, Any]) -> str:
-    from . import taxonomy
-
     candidates = [data.get("x_concord_classification")]
     candidates += [
         label for label in data.get("labels") or [] if str(label).lower().startswith("rsit:")

@@ -332,6 +332,27 @@ def _private_rule_count() -> int:
     return count
 
 
+def stored_hits(kind: str, canonical_value: str) -> list[dict[str, str]]:
+    """The hits on a value in the form indicators keep them (`Indicator.warnings`)."""
+    return [
+        {
+            "list": hit.list_code,
+            "name_en": hit.list_name_en,
+            "name_ru": hit.list_name_ru,
+            "reason": hit.reason_en,
+            "reason_ru": hit.reason_ru,
+            "kind": hit.kind,
+        }
+        for hit in check(kind, canonical_value)
+    ]
+
+
+def any_benign(hits: list[dict[str, str]]) -> bool:
+    """Whether a stored hit says the value is probably harmless (a popular domain, a private
+    address). A host on a shared platform is only a warning: `evil.vercel.app` stays actionable."""
+    return any(hit.get("kind", BENIGN) == BENIGN for hit in hits)
+
+
 def lists() -> list[ListInfo]:
     """The lists with their sources and sizes, for a page that shows them."""
     return list(_list_infos())

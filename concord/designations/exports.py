@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from concord.core.pdf import html_to_pdf
 from concord.designations.snapshots import content_hash
 
 FORMATS = ("csv", "xlsx", "ftm", "pdf", "json")
@@ -382,28 +383,6 @@ def pdf_html(
         return render_to_string(TEMPLATE, context)
 
 
-class ExternalResourceBlockedError(ValueError):
-    """WeasyPrint asked for a URL; exports load nothing from anywhere."""
-
-
-def blocked_url_fetcher() -> Any:
-    """A WeasyPrint URL fetcher that refuses every URL (file:, http:, data: alike)."""
-
-    def refuse(url: str, *_args: Any, **_kwargs: Any) -> Any:
-        raise ExternalResourceBlockedError(f"exports load no external resources: {url}")
-
-    try:
-        from weasyprint.urls import URLFetcher  # recent WeasyPrint: a fetcher class
-    except ImportError:  # older WeasyPrint: a plain function
-        return refuse
-
-    class BlockedURLFetcher(URLFetcher):
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            return refuse(url)
-
-    return BlockedURLFetcher()
-
-
 def render_pdf(
     snapshot: dict[str, Any],
     orgs: list[dict[str, Any]],
@@ -412,11 +391,5 @@ def render_pdf(
     only_single_list: bool = True,
 ) -> bytes:
     """A4 landscape PDF of the list, laid out by WeasyPrint with no access to any URL."""
-    import weasyprint
-
     html = pdf_html(snapshot, orgs, language=language, only_single_list=only_single_list)
-    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=blocked_url_fetcher())
-    pdf = document.write_pdf()
-    if not isinstance(pdf, bytes):  # pragma: no cover (write_pdf without a target returns bytes)
-        raise TypeError("WeasyPrint returned no PDF")
-    return pdf
+    return html_to_pdf(html)

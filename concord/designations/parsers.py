@@ -27,6 +27,7 @@ from followthemoney.exc import FollowTheMoneyException
 from followthemoney.proxy import EntityProxy
 from openpyxl import load_workbook
 
+from concord.core.textfiles import csv_delimiter, decode_text
 from concord.designations.matching.text import (
     clean,
     invisible_characters,
@@ -78,7 +79,6 @@ _DOTTED_DATE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})")
 _DELISTED = re.compile(r"delisted(?:\s*:\s*|\s+)(\S+)", re.IGNORECASE)
 _DELISTED_NOTE = re.compile(r"delisted[\s:]+(\d{4}-\d{2}-\d{2}|\d{2}\.\d{2}\.\d{4})", re.I)
 _LANG_SUFFIX = re.compile(r"[A-Za-z]{2,3}")
-_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _CONTROL_STARTS = {"\t": "a tab", "\r": "a carriage return"}
 
 Cell = str | int | float | date | datetime | None
@@ -146,7 +146,7 @@ def _parse(
         return _parse_table(_xlsx_rows(data, report), language, report), "xlsx"
     if fmt == "un-xml":
         return _parse_un_xml(data, report), "xml"
-    text, encoding = _decode(data)
+    text, encoding = decode_text(data)
     if text is None:
         report.problem(0, "cannot detect the encoding: not UTF-8 or CP1251")
         return [], ""
@@ -211,41 +211,11 @@ def _xlsx_mismatch(data: bytes) -> str:
     return ""
 
 
-def _decode(data: bytes) -> tuple[str | None, str]:
-    """UTF-8 (with or without BOM), else CP1251 if that yields Cyrillic text."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            return None, ""
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1251")
-    except UnicodeDecodeError:
-        return None, ""
-    return (text, "cp1251") if _CYRILLIC.search(text) else (None, "")
-
-
 # --- CSV and XLSX ----------------------------------------------------------------------------
 
 
-def _delimiter(text: str) -> str:
-    """`;` or `,`: decided by the header line, the sniffer only breaks a tie."""
-    header = text.split("\n", 1)[0]
-    commas, semicolons = header.count(","), header.count(";")
-    if commas != semicolons:
-        return "," if commas > semicolons else ";"
-    try:
-        return csv.Sniffer().sniff(text[:4096], delimiters=",;").delimiter
-    except csv.Error:
-        return ","
-
-
 def _csv_rows(text: str, report: _Report) -> Iterator[tuple[int, list[Cell]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
     start = 1
     try:
         for cells in reader:

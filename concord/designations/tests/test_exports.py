@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
+from concord.core.pdf import ExternalResourceBlockedError, blocked_url_fetcher
 from concord.designations import exports, snapshots
 from concord.designations.exports import Export, render
 
@@ -484,9 +485,9 @@ def test_pdf_template_loads_nothing_from_anywhere(snapshot):
 
 
 def test_url_fetcher_refuses_every_url():
-    fetcher = exports.blocked_url_fetcher()
+    fetcher = blocked_url_fetcher()
     for url in ("http://example.org/a.png", "file:///etc/passwd", "data:text/plain,x"):
-        with pytest.raises(exports.ExternalResourceBlockedError):
+        with pytest.raises(ExternalResourceBlockedError):
             fetcher(url)
 
 
@@ -498,10 +499,10 @@ def test_weasyprint_with_the_blocked_fetcher_loads_no_image(tmp_path, caplog):
     html = f'<p>x</p><img src="{image.as_uri()}"><div style="background: url(http://example.org/b.png)">'
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         pdf = weasyprint.HTML(
-            string=html, base_url=None, url_fetcher=exports.blocked_url_fetcher()
+            string=html, base_url=None, url_fetcher=blocked_url_fetcher()
         ).write_pdf()
     assert pdf.startswith(b"%PDF")
-    assert "exports load no external resources" in caplog.text
+    assert "documents load no external resources" in caplog.text
     assert image.as_uri() in caplog.text
 
 
