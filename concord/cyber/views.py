@@ -53,7 +53,10 @@ def home(request: HttpRequest) -> TemplateResponse:
         request,
         "cyber/home.html",
         {
-            "counts": queries.incident_counts(user),
+            "counts": [
+                (status, IncidentStatus(status).label, count)
+                for status, count in queries.incident_counts(user).items()
+            ],
             "recent": queries.incidents(user)[:8],
             "indicator_count": access.indicators_for(user).count(),
             "group_count": access.sharing_groups_for(user).count(),
