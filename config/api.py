@@ -20,6 +20,7 @@ from concord.core.queries import token_user
 from concord.cyber.api import router as cyber_router
 from concord.designations.api import router as designations_router
 from concord.designations.records import ImportRejected
+from concord.operations.api import router as operations_router
 
 _TOUCH_EVERY = timedelta(minutes=5)
 
@@ -112,3 +113,4 @@ def on_marking_error(request: HttpRequest, exc: MarkingError) -> HttpResponse:
 api.add_router("/", core_router)
 api.add_router("/designations", designations_router)
 api.add_router("/cyber", cyber_router)
+api.add_router("/operations", operations_router)

@@ -17,5 +17,6 @@ urlpatterns = [
     path("designations/", include("concord.designations.urls")),
     path("cyber/", include("concord.cyber.urls")),
     path("taxii2/", include("concord.cyber.taxii_urls")),
+    path("operations/", include("concord.operations.urls")),
     path("", include("concord.core.urls")),
 ]

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "concord.core",
     "concord.designations",
     "concord.cyber",
+    "concord.operations",
 ]
 
 MIDDLEWARE = [
