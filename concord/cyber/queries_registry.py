@@ -437,3 +437,23 @@ def lookup(texts: list[str]) -> list[LookupResult]:
         canonical = None if error else _input_canonical(text)
         results.append(LookupResult(text, canonical, bool(matches), matches, error))
     return results
+
+
+def action_counts(*, start: date, end: date) -> dict[str, dict[str, int]]:
+    """How many resources each member state identified and blocked between two dates
+    (inclusive), from the registry: {state code: {"identified": n, "blocked": n}}. The
+    operations module reads the information-security operation's figures from here, so they
+    are not entered twice. One query."""
+    counts: dict[str, dict[str, int]] = {}
+    rows = (
+        ResourceAction.objects.filter(
+            date__gte=start, date__lte=end, action__in=[Action.IDENTIFIED, Action.BLOCKED]
+        )
+        .values("action", state_code=F("state__code"))
+        .annotate(n=Count("resource_id", distinct=True))
+        .order_by()
+    )
+    for row in rows:
+        figures = counts.setdefault(row["state_code"], {"identified": 0, "blocked": 0})
+        figures[row["action"]] = row["n"]
+    return counts

@@ -354,3 +354,16 @@ def test_the_secretariat_sets_the_organisations_return(secretariat_user):
     )
 
     assert (returned.state, returned.identified) == (None, 5)
+
+
+def test_action_counts_per_state_between_two_dates(kz_analyst, categories, state_kz, evil):
+    other = register(kz_analyst, "bad.example", category=categories["malware"]).resource
+    block(kz_analyst, evil, state_kz, day=date(2026, 3, 5))
+    block(kz_analyst, other, state_kz, day=date(2026, 4, 1))
+
+    march = queries_registry.action_counts(start=date(2026, 3, 1), end=date(2026, 3, 31))
+    spring = queries_registry.action_counts(start=date(2026, 3, 1), end=date(2026, 5, 31))
+
+    assert march == {"KZ": {"identified": 2, "blocked": 1}}
+    assert spring == {"KZ": {"identified": 2, "blocked": 2}}
+    assert queries_registry.action_counts(start=date(2000, 1, 1), end=date(2000, 12, 31)) == {}
