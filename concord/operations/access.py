@@ -24,7 +24,7 @@ from concord.core.access import AnyUser
 from concord.core.access import active_user as _active_user
 from concord.core.models import Role, User
 
-from .models import Participant, PressSummary, ResultLine
+from .models import Participant, PressSummary, ResultLine, Stage
 
 
 def reader(user: AnyUser) -> User:
@@ -57,6 +57,13 @@ def can_report_for(user: AnyUser, participant: Participant) -> bool:
     return person.role == Role.SECRETARIAT and participant.kind != "member_state"
 
 
+def reportable(user: AnyUser, stage: Stage) -> QuerySet[Participant]:
+    """The stage's participants this user may report for."""
+    taking_part = list(stage.participants.select_related("country"))
+    allowed = [p.pk for p in taking_part if can_report_for(user, p)]
+    return Participant.objects.filter(pk__in=allowed).select_related("country")
+
+
 def require_report_for(user: AnyUser, participant: Participant) -> User:
     if not can_report_for(user, participant):
         raise PermissionDenied(
@@ -68,6 +75,16 @@ def require_report_for(user: AnyUser, participant: Participant) -> User:
 def can_correct(user: AnyUser, line: ResultLine) -> bool:
     """Only the owner agency's editors correct a line (core's edit rule)."""
     return core_access.can_edit(line, user)
+
+
+def get_line(user: AnyUser, pk: int, *, write: bool = False) -> ResultLine:
+    """One result line, or 404 (unseen) / 403 (seen, not the user's agency's to correct)."""
+    return core_access.get_for_user(
+        ResultLine.objects.select_related("stage__operation", "participant", "owner_agency"),
+        user,
+        pk,
+        write=write,
+    )
 
 
 def lines_for(user: AnyUser) -> QuerySet[ResultLine]:

@@ -283,8 +283,7 @@ class ResultLine(Protected):
         verbose_name = _("result line")
         verbose_name_plural = _("result lines")
         indexes: ClassVar = [
-            models.Index(fields=["stage", "kind", "substance"], name="result_stage_kind"),
-            models.Index(fields=["participant", "kind"], name="result_participant_kind"),
+            models.Index(fields=["stage", "participant", "kind"], name="result_figures"),
         ]
         constraints: ClassVar = [
             # A duplicate line (same agency, figure and revision) is refused; a correction is the
@@ -312,6 +311,36 @@ class ResultLine(Protected):
     def __str__(self) -> str:
         what = f"{self.kind}/{self.substance}" if self.substance else self.kind
         return f"{self.stage} {self.participant.code} {what}: {self.quantity} {self.unit}"
+
+
+class FigureTotal(models.Model):
+    """The sum of the current lines of one figure (stage × participant × kind × substance ×
+    unit). `services.refresh_totals` rewrites the rows of every stage and participant a write
+    touches, in the same transaction, so statistics read rows bounded by the operation's shape
+    (stages × participants × figures) instead of scanning every line: a million lines are a few
+    thousand totals. Aggregated figures are GREEN, so these rows carry no marking."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=24, choices=ResultKind.choices)
+    substance = models.CharField(max_length=20, choices=Substance.choices, blank=True)
+    unit = models.CharField(max_length=8, choices=Unit.choices)
+    quantity = models.DecimalField(max_digits=24, decimal_places=3)
+    lines = models.PositiveIntegerField()
+    revised = models.BooleanField(default=False)  # a current line of the figure is a correction
+
+    class Meta:
+        verbose_name = _("figure total")
+        verbose_name_plural = _("figure totals")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["stage", "participant", "kind", "substance", "unit"],
+                name="figure_total_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage_id}/{self.participant_id} {self.kind} {self.quantity} {self.unit}"
 
 
 class PressSummary(Protected):
