@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -107,22 +106,7 @@ def result_out(line: ResultLine) -> dict[str, Any]:
 @router.get("/", response=list[OperationOut], url_name="operations_list")
 def list_operations(request: HttpRequest) -> list[dict[str, Any]]:
     _user(request)
-    operations = Operation.objects.annotate(
-        stage_count=Count("stages", distinct=True),
-        participant_count=Count("participants", distinct=True),
-    )
-    return [
-        {
-            "slug": operation.slug,
-            "name_ru": operation.name_ru,
-            "name_en": operation.name_en,
-            "kind": operation.kind,
-            "since_year": operation.since_year,
-            "stages": operation.stage_count,
-            "participants": operation.participant_count,
-        }
-        for operation in operations
-    ]
+    return queries.operations_overview()
 
 
 @router.get(

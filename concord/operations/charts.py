@@ -1,4 +1,4 @@
-"""Charts of an operation's statistics: Vega-Lite specs built from `queries.Statistics`, rendered
+"""Charts of an operation's statistics: Vega-Lite specs built from `figures.Statistics`, rendered
 to SVG by vl-convert (Vega bundled, no browser, no network). The same SVG is embedded in the page
 and in the PDF report.
 
@@ -26,7 +26,8 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .queries import Statistics, headline, kind_label, measure_label
+from .figures import Statistics, kind_label, measure_label
+from .queries import headline
 
 FONT = "DejaVu Sans"  # the font WeasyPrint lays the PDF out with; vl-convert measures text with it
 CACHE_SIZE = 256

@@ -14,8 +14,8 @@ from typing import Any
 
 from django.utils.translation import override
 
+from .figures import Statistics
 from .models import Operation, ResultKind, Stage, Substance
-from .queries import Statistics
 from .units import KIND_WORDS, SUBSTANCE_WORDS
 
 # How each measure is written after a figure; "" where the kind already says what is counted.

@@ -2,7 +2,7 @@
 Russian or English.
 
 - CSV: one row per stage, participant, kind, substance and measure (the finest figure, see
-  `queries.DetailRow`), with machine-readable column names and codes; UTF-8 with a BOM (so that
+  `figures.DetailRow`), with machine-readable column names and codes; UTF-8 with a BOM (so that
   spreadsheets read Cyrillic), CRLF line ends, amounts as plain decimals ("1.5", "104").
 - XLSX: the same rows on a "Detail" sheet, and the totals, stages, participants, substances and
   years on their own sheets, headed in the active language; amounts are numbers.
@@ -31,17 +31,9 @@ from django.utils.translation import gettext as _
 from concord.core.pdf import html_to_pdf
 
 from . import charts
+from .figures import DetailRow, Statistics, Totals, kind_label, measure_label
 from .models import Operation
-from .queries import (
-    DetailRow,
-    Statistics,
-    Totals,
-    detail,
-    headline,
-    kind_label,
-    measure_label,
-    statistics,
-)
+from .queries import detail, headline, statistics
 
 LANGUAGES = ("ru", "en")
 CONTENT_TYPES = {

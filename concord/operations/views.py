@@ -31,6 +31,7 @@ from django.views.decorators.http import require_POST
 from concord.core.models import User
 
 from . import access, charts, queries, reports, results_import, services
+from .figures import Statistics, Totals, kind_label, measure_label
 from .forms import (
     CorrectionForm,
     ImportForm,
@@ -40,7 +41,6 @@ from .forms import (
     StageForm,
 )
 from .models import Operation, Participant, ParticipantKind, ResultLine, Stage
-from .queries import Statistics, Totals
 from .results_import import ResultsImportRejected
 
 IMPORT_SESSION_KEY = "operations_import"
@@ -143,7 +143,7 @@ def home(request: HttpRequest) -> TemplateResponse:
     for operation in Operation.objects.select_related("coordinating_body"):
         stats = queries.statistics(operation)
         kind, measure = queries.headline(operation.kind, stats.totals)
-        label = f"{queries.kind_label(kind)}, {queries.measure_label(measure)}"
+        label = f"{kind_label(kind)}, {measure_label(measure)}"
         rows.append(
             OperationRow(
                 operation, stats, Column(kind, measure, label), stats.totals.amount(kind, measure)

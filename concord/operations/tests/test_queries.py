@@ -24,7 +24,7 @@ from decimal import Decimal
 
 import pytest
 
-from concord.operations import queries
+from concord.operations import figures, queries
 from concord.operations.models import ResultKind, Stage
 from concord.operations.tests import stats_fixture
 from concord.operations.tests.stats_fixture import OpsFixture
@@ -282,11 +282,11 @@ def test_statistics_count_every_current_line_whatever_its_marking(ops: OpsFixtur
 
 
 def test_headline_follows_the_kind_of_operation():
-    totals = queries.Totals({"wanted_found": {"persons": D(3)}, "detentions": {"persons": D(9)}})
+    totals = figures.Totals({"wanted_found": {"persons": D(3)}, "detentions": {"persons": D(9)}})
 
     assert queries.headline("illegal_migration", totals) == ("wanted_found", "persons")
     assert queries.headline("anti_drug", totals) == ("wanted_found", "persons")  # no drugs: first
-    assert queries.headline("anti_drug", queries.Totals()) == ("drug_seizure", "kg")
+    assert queries.headline("anti_drug", figures.Totals()) == ("drug_seizure", "kg")
 
 
 def test_a_line_corrected_twice_counts_its_last_revision_in_its_own_unit(ops: OpsFixture):
