@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from concord.core.models import Agency, Body, MemberState, Protected, User, localized
 
@@ -99,7 +100,7 @@ class Sector(models.TextChoices):
     """Affected sectors (after the NIS2 annexes, shortened to what member states report)."""
 
     GOVERNMENT = "government", _("government")
-    DEFENCE = "defence", _("defence")
+    DEFENCE = "defence", pgettext_lazy("sector", "defence")
     ENERGY = "energy", _("energy")
     TRANSPORT = "transport", _("transport")
     BANKING = "banking", _("banking and finance")
@@ -448,7 +449,7 @@ class AddStatus(models.Model):
     """The TAXII status resource of one `add objects` request."""
 
     class State(models.TextChoices):
-        PENDING = "pending", _("pending")
+        PENDING = "pending", pgettext_lazy("TAXII status", "pending")
         COMPLETE = "complete", _("complete")
 
     uid = models.UUIDField(_("status id"), default=uuid.uuid4, unique=True, editable=False)
