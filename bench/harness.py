@@ -25,7 +25,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 from .loadgen import LoadConfig, LoadResult, pick_generator, run_load
 
@@ -437,3 +437,35 @@ def combine(results: list[LoadResult]) -> LoadResult:
             else None
         ),
     )
+
+
+def child_env(ctx: BenchContext | None, *, fresh_sqlite: bool = False) -> dict[str, str]:
+    """The environment of a benchmark's child process: the run's, with the repository on the
+    path; `fresh_sqlite` drops DATABASE_URL so the child makes its own SQLite database."""
+    env = ctx.env() if ctx is not None else dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    if fresh_sqlite:
+        env.pop("DATABASE_URL", None)
+    return env
+
+
+def run_child(env: dict[str, str], module: str, *args: object) -> dict[str, Any]:
+    """Run `python -m MODULE --child ARGS…` (a benchmark measuring in a process and database of
+    its own) and return the JSON object it prints last; its stderr tail when it fails."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--child", *map(str, args)],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=4 * 3600,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{module} child failed:\n{done.stderr[-4000:]}")
+    import json
+
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    if not isinstance(found, dict):
+        raise TypeError(f"{module} child printed no JSON object")
+    return found

@@ -13,7 +13,6 @@ import json
 import os
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,7 +21,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.harness import REPO_ROOT, BenchContext, Measurement
+from bench.harness import BenchContext, Measurement, child_env, run_child
 from bench.loadgen import LoadResult
 from bench.report import Check, ModuleResult, render
 
@@ -156,21 +155,6 @@ def child(var_dir: Path, bundle: Path) -> dict[str, Any]:
     }
 
 
-def _run_child(env: dict[str, str], var_dir: Path, bundle: Path) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.cyber.stix_ingest", "--child", str(var_dir), str(bundle)],
-        env=env,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=4 * 3600,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"stix_ingest child failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 # The baseline ---------------------------------------------------------------------------------
 
 
@@ -203,9 +187,7 @@ def _rate(items: int, seconds: float, generator: str) -> LoadResult:
 
 
 def run(ctx: BenchContext | None) -> ModuleResult:
-    env = ctx.env() if ctx is not None else dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), *filter(None, [env.get("PYTHONPATH")])])
-    env.pop("DATABASE_URL", None)  # a fresh SQLite database in each child's directory
+    env = child_env(ctx, fresh_sqlite=True)  # a fresh SQLite database in each child's directory
     base = ctx.var_dir if ctx is not None and ctx.var_dir is not None else None
     with tempfile.TemporaryDirectory(prefix="concord-stix-bench-", dir=base) as tmp:
         root = Path(tmp)
@@ -216,8 +198,8 @@ def run(ctx: BenchContext | None) -> ModuleResult:
         naive = naive_seconds(sample)
         for name in ("db-small", "db-big"):
             (root / name).mkdir()
-        little = _run_child(env, root / "db-small", small)
-        full = _run_child(env, root / "db-big", big)
+        little = run_child(env, "bench.cyber.stix_ingest", root / "db-small", small)
+        full = run_child(env, "bench.cyber.stix_ingest", root / "db-big", big)
     naive_full = naive * SIZE / SAMPLE
     ours = _rate(full["objects"], full["seconds"], "in-process")
     measurements = [

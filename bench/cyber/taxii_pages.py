@@ -16,7 +16,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.harness import REPO_ROOT, BenchContext, Measurement
+from bench.harness import BenchContext, Measurement, child_env, run_child
 from bench.loadgen import LoadResult
 from bench.report import Check, ModuleResult, render
 
@@ -310,29 +309,11 @@ def _visible_sql(user: Any, collection: Any, start: datetime) -> tuple[str, tupl
 # The parent: run the child, report ------------------------------------------------------------
 
 
-def _run_child(env: dict[str, str], var_dir: Path, size: int) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.cyber.taxii_pages", "--child", str(var_dir), str(size)],
-        env=env,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=4 * 3600,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"taxii_pages child failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def run(ctx: BenchContext | None) -> ModuleResult:
-    env = dict(os.environ)
-    if ctx is not None:
-        env = ctx.env()
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    env = child_env(ctx)
     base = ctx.var_dir if ctx is not None and ctx.var_dir is not None else None
     with tempfile.TemporaryDirectory(prefix="concord-taxii-bench-", dir=base) as tmp:
-        data = _run_child(env, Path(tmp), SIZE)
+        data = run_child(env, "bench.cyber.taxii_pages", Path(tmp), SIZE)
     naive = as_result(data["timings"]["naive-json"])
     ours = as_result(data["timings"]["stored-text"])
     http = as_result(data["http"])

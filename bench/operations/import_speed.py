@@ -18,14 +18,13 @@ import io
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import REPO_ROOT, BenchContext, Measurement
+from bench.harness import BenchContext, Measurement, child_env, run_child
 from bench.operations import _data
 from bench.operations.statistics import as_result
 from bench.report import Check, ModuleResult, render
@@ -136,29 +135,11 @@ def child(var_dir: Path, size: int) -> dict[str, Any]:
     }
 
 
-def _run_child(env: dict[str, str], var_dir: Path, size: int) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.operations.import_speed", "--child", str(var_dir), str(size)],
-        env=env,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"operations.import_speed child failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def run(ctx: BenchContext | None) -> ModuleResult:
-    env = dict(os.environ)
-    if ctx is not None:
-        env = ctx.env()
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    env = child_env(ctx)
     base = ctx.var_dir if ctx is not None and ctx.var_dir is not None else None
     with tempfile.TemporaryDirectory(prefix="concord-ops-import-", dir=base) as tmp:
-        data = _run_child(env, Path(tmp), SIZE)
+        data = run_child(env, "bench.operations.import_speed", Path(tmp), SIZE)
     per_line_file = data["imported_s"] / data["lines"]
     per_line_single = data["one_by_one_s"] / SAMPLE
     one_by_one = as_result([per_line_single] * SAMPLE)
