@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from concord.core.models import Agency, Body, MemberState, Protected, User, localized
+from concord.core.models import Agency, Bilingual, Body, MemberState, Protected, User, localized
 
 from .models_registry import (  # noqa: F401  (one models module for Django's app registry)
     Resource,
@@ -28,13 +28,11 @@ from .models_registry import (  # noqa: F401  (one models module for Django's ap
 )
 
 
-class SharingGroup(models.Model):
+class SharingGroup(Bilingual):
     """A named, inspectable audience: states, bodies and agencies. An incident is released to
     several groups at once; every signed-in user may see who a group contains."""
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
-    name_ru = models.CharField(_("name (Russian)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     owner_agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner agency")
@@ -52,13 +50,6 @@ class SharingGroup(models.Model):
         ordering: ClassVar = ["code"]
         verbose_name = _("sharing group")
         verbose_name_plural = _("sharing groups")
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return localized(self.name_ru, self.name_en)
 
 
 class Severity(models.TextChoices):

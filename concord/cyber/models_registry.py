@@ -21,28 +21,19 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from concord.core.models import Agency, MemberState, User, localized
+from concord.core.models import Agency, Bilingual, MemberState, User
 
 
-class ResourceCategory(models.Model):
+class ResourceCategory(Bilingual):
     """An extensible category (terrorist propaganda, recruitment, drug sales, …)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name_ru = models.CharField(_("name (Russian)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
     position = models.PositiveSmallIntegerField(_("position in lists"), default=0)
 
     class Meta:
         ordering: ClassVar = ["position", "code"]
         verbose_name = _("resource category")
         verbose_name_plural = _("resource categories")
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return localized(self.name_ru, self.name_en)
 
 
 class ResourceKind(models.TextChoices):

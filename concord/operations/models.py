@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from concord.core.models import Body, Country, MemberState, Protected, User, localized
+from concord.core.models import Bilingual, Body, Country, MemberState, Protected, User, localized
 
 
 class OperationKind(models.TextChoices):
@@ -27,12 +27,10 @@ class OperationKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class Operation(models.Model):
+class Operation(Bilingual):
     """A recurring joint operation, run in stages."""
 
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
-    name_ru = models.CharField(_("name (Russian)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
     kind = models.CharField(_("kind"), max_length=24, choices=OperationKind.choices)
     coordinating_body = models.ForeignKey(
         Body,
@@ -53,13 +51,6 @@ class Operation(models.Model):
         ordering: ClassVar = ["since_year", "slug"]
         verbose_name = _("joint operation")
         verbose_name_plural = _("joint operations")
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return localized(self.name_ru, self.name_en)
 
     @property
     def description(self) -> str:
