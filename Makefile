@@ -48,7 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Rebuild the translation catalogues after changing a page (needs GNU gettext).
-APPS_WITH_MESSAGES = core designations cyber operations
+APPS_WITH_MESSAGES = core designations cyber operations crisis
 
 messages: $(STAMP)
 	for app in $(APPS_WITH_MESSAGES); do \

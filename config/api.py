@@ -17,6 +17,7 @@ from concord.core.api import router as core_router
 from concord.core.markings import MarkingError
 from concord.core.models import ApiToken, User, hash_token
 from concord.core.queries import token_user
+from concord.crisis.api import router as crisis_router
 from concord.cyber.api import router as cyber_router
 from concord.designations.api import router as designations_router
 from concord.designations.records import ImportRejected
@@ -114,3 +115,4 @@ api.add_router("/", core_router)
 api.add_router("/designations", designations_router)
 api.add_router("/cyber", cyber_router)
 api.add_router("/operations", operations_router)
+api.add_router("/crisis", crisis_router)

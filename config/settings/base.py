@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "concord.designations",
     "concord.cyber",
     "concord.operations",
+    "leaflet",
+    "concord.crisis",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +189,30 @@ CONCORD_HTTP_ALLOW_PRIVATE = os.environ.get("CONCORD_HTTP_ALLOW_PRIVATE", "") ==
 CONCORD_HTTP_ALLOWED_HOSTS: list[str] = [
     host for host in os.environ.get("CONCORD_HTTP_ALLOWED_HOSTS", "").split(",") if host
 ]
+
+# Crisis module. The map has no tile server: the basemap is the app's own GeoJSON.
+LEAFLET_CONFIG = {
+    "TILES": [],
+    "DEFAULT_CENTER": (38.0, 68.0),
+    "DEFAULT_ZOOM": 5,
+    "MIN_ZOOM": 2,
+    "MAX_ZOOM": 14,
+    "RESET_VIEW": False,
+    "NO_GLOBALS": False,
+}
+CRISIS_IMPORT_MAX_BYTES = int(
+    os.environ.get("CONCORD_CRISIS_IMPORT_MAX_BYTES", str(200 * 1024 * 1024))
+)
+CRISIS_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# Alert e-mails go through Django's mail backend (SMTP by default; configure EMAIL_HOST…).
+EMAIL_BACKEND = os.environ.get(
+    "CONCORD_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("CONCORD_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("CONCORD_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("CONCORD_EMAIL_FROM", "concord@localhost")
+# The feed of the Centre's published CAP alerts names this sender.
+CRISIS_CAP_SENDER = os.environ.get("CONCORD_CAP_SENDER", "crc@concord.csto.invalid")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -21,3 +21,7 @@ def _local_secret_key() -> str:
 SECRET_KEY = _local_secret_key()
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+# The demo has no mail server: alert e-mails are written as files under var/mail/.
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = VAR_DIR / "mail"
