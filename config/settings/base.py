@@ -211,6 +211,10 @@ EMAIL_BACKEND = os.environ.get(
 EMAIL_HOST = os.environ.get("CONCORD_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("CONCORD_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("CONCORD_EMAIL_FROM", "concord@localhost")
+# `concord demo` imports the public open-source files (HDX, GDACS, CAP) from here when present.
+CRISIS_DEMO_DATA_DIR = os.environ.get(
+    "CONCORD_CRISIS_DEMO_DATA", str(BASE_DIR.parent / "shared" / "data" / "crisis")
+)
 # The feed of the Centre's published CAP alerts names this sender.
 CRISIS_CAP_SENDER = os.environ.get("CONCORD_CAP_SENDER", "crc@concord.csto.invalid")
 

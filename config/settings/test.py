@@ -26,3 +26,5 @@ AXES_ENABLED = True
 # Tests never write into the developer's var/.
 STATIC_ROOT = Path(tempfile.gettempdir()) / "concord-test-static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request otherwise
+# Tests never read the shared data directory: the demo loads its national reports only.
+CRISIS_DEMO_DATA_DIR = ""

@@ -21,7 +21,7 @@ class EventFactory(factory.django.DjangoModelFactory):
     event_type = factory.LazyFunction(lambda: EventType.objects.get(code="acled.battles"))
     starts_at = datetime(2025, 1, 15, 6, 0, tzinfo=UTC)
     country = "AFG"
-    admin1_pcode = "AF17"
+    admin1_pcode = "AF19"
     admin1_name = "Kunduz"
     latitude = 36.73
     longitude = 68.86
