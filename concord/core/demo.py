@@ -115,6 +115,12 @@ def load_organisation() -> None:
             )
 
 
+def demo_email(username: str) -> str:
+    """Demo accounts' addresses: a reserved domain (RFC 2606), so nothing is ever delivered;
+    the demo's mail backend writes messages to files under var/mail/."""
+    return f"{username}@demo.concord.invalid"
+
+
 def demo_account_specs() -> list[tuple[str, Role, str]]:
     """(username, role, agency code) for every demo account, named predictably for scripts."""
     specs: list[tuple[str, Role, str]] = []
@@ -145,6 +151,7 @@ def load_accounts(*, password: str | None, reset_passwords: bool) -> list[DemoAc
                 agency=agency,
                 role=role,
                 password=password,
+                email=demo_email(username),
                 check_password=False,
             )
             accounts.append(DemoAccount(username, role, agency_code, plain))

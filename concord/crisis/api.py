@@ -9,8 +9,9 @@ from ninja import Router
 from . import api_alerts, api_events, api_imports, api_regions, api_sitreps
 
 router = Router(tags=["crisis"])
-router.add_router("", api_events.router)
+# Imports first: `/events/import` must not be taken for an event's `/events/{uid}`.
 router.add_router("", api_imports.router)
+router.add_router("", api_events.router)
 router.add_router("", api_regions.router)
 router.add_router("", api_alerts.router)
 router.add_router("", api_sitreps.router)

@@ -10,7 +10,8 @@
   written for the demo, marked so in their details and descriptions — the seed document gives no
   figures for crisis events.
 - Open-source imports (GREEN) from the public files in `../shared/data/crisis/` when that
-  directory is present (settings.CRISIS_DEMO_DATA_DIR; the development machine): the HDX HAPI conflict table for January 2025
+  directory is present (`CRISIS_DEMO_DATA_DIR`; the development machine): the HDX HAPI
+  conflict table for January 2025
   (Source: ACLED via HDX HAPI — shown with that attribution and not republished with the app),
   the GDACS feed and the real CAP alerts. Without it, the demo has the national reports only.
 - An alert rule for the Centre, one CAP alert of the Centre's own (drafted, approved,
@@ -28,11 +29,11 @@ from django.db import transaction
 
 from concord.core import audit
 from concord.core import services as core_services
-from concord.core.demo import DemoAccount
+from concord.core.demo import DemoAccount, demo_email
 from concord.core.models import Agency, Role, User
 
-from . import event_import, services_regions
-from .models import Crisis, Event, Region
+from . import alerting, event_import, services_alerts, services_regions, sitreps
+from .models import AlertRule, Crisis, Event, IssuedAlert, Region, Sitrep
 from .records import EventRecord, FigureRecord, SourceRecord
 
 logger = logging.getLogger(__name__)
@@ -256,6 +257,7 @@ def _account(username: str, role: Role, agency_code: str, *, password: str | Non
         agency=agency,
         role=role,
         password=password,
+        email=demo_email(username),
         check_password=False,
     )
     return DemoAccount(username, role, agency_code, plain)
@@ -308,32 +310,25 @@ def load_open_sources(user: User) -> dict[str, int]:
     if shared is None or not shared.is_dir():
         logger.info("crisis demo: no open-source data directory; imports skipped")
         return counts
-    from . import cap_import, gdacs, hxl_io  # the importers (see their modules)
-
-    hxl_file = shared / "conflict" / "hdx_hapi_conflict_event_region_2025_hxl.csv"
-    if hxl_file.exists():
-        report = hxl_io.import_hxl(files=[(hxl_file.name, hxl_file.read_bytes())], acting_user=user)
-        counts["hxl"] = report.created + report.updated + report.unchanged
-    feed = shared / "gdacs" / "gdacs-rss.xml"
-    if feed.exists():
-        report = gdacs.import_gdacs(files=[(feed.name, feed.read_bytes())], acting_user=user)
-        counts["gdacs"] = report.created + report.updated + report.unchanged
-    cap_dir = shared / "cap"
-    valid_caps = ["iceland_met_office.cap", "australia_bom.cap", "ph.cap", "canada.cap"]
-    files = [
-        (name, (cap_dir / name).read_bytes()) for name in valid_caps if (cap_dir / name).exists()
-    ]
-    if files:
-        report = cap_import.import_cap(files=files, acting_user=user)
-        counts["cap"] = report.created + report.updated + report.unchanged
+    sources = {
+        "hxl": ["conflict/hdx_hapi_conflict_event_region_2025_hxl.csv"],
+        "gdacs": ["gdacs/gdacs-rss.xml"],
+        "cap": [
+            "cap/iceland_met_office.cap",
+            "cap/australia_bom.cap",
+            "cap/ph.cap",
+            "cap/canada.cap",
+        ],
+    }
+    for fmt, names in sources.items():
+        files = [(Path(n).name, (shared / n).read_bytes()) for n in names if (shared / n).exists()]
+        if files:
+            report = event_import.import_files(fmt=fmt, files=files, acting_user=user)
+            counts[fmt] = report.created + report.updated + report.unchanged
     return counts
 
 
 def load_alerting(officer: User, duty: User) -> None:
-    from . import services_alerts
-
-    from .models import AlertRule, IssuedAlert
-
     region = Region.objects.filter(slug="northern-afghanistan").first()
     if not AlertRule.objects.filter(name="Северный Афганистан: вооружённый конфликт").exists():
         services_alerts.create_rule(
@@ -371,10 +366,6 @@ def load_alerting(officer: User, duty: User) -> None:
 
 
 def load_sitrep(officer: User) -> None:
-    from . import sitreps
-
-    from .models import Sitrep
-
     if Sitrep.objects.exists():
         return
     region = Region.objects.filter(slug="northern-afghanistan").first()
@@ -408,9 +399,9 @@ def load(*, password: str | None, reset_passwords: bool) -> list[object]:
         before = Event.objects.count()
         services_regions.ensure_default_regions(acting_user=officer)
         load_crisis()
+        load_alerting(officer, duty)
         national = load_national_reports()
         counts = load_open_sources(officer)
-        load_alerting(officer, duty)
         if Event.objects.count() != before:
             audit.record(
                 actor=None,
@@ -418,5 +409,8 @@ def load(*, password: str | None, reset_passwords: bool) -> list[object]:
                 object_type="crisis.event",
                 summary={"national": national, **counts},
             )
+    # The rules are applied now rather than by the task worker (idempotent: nothing is sent
+    # twice), so the dispatch log and inboxes have something to show.
+    alerting.evaluate(list(Event.objects.values_list("pk", flat=True)))
     load_sitrep(officer)
     return accounts

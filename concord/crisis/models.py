@@ -237,8 +237,9 @@ class Event(Protected):
     # What the source said that has no column of its own (GDACS alert level, population, bbox;
     # ACLED's interaction code…), as given.
     details = models.JSONField(_("details from the source"), default=dict, blank=True)
-    # Kept by `placement.place_events` on every write: the distance to the nearest member-state
-    # border (0 inside a member state) and the regions of concern the event lies in.
+    # Kept by `placement.place_events` on every write: the geodesic distance to the nearest
+    # member-state border line (on either side of it) and the regions of concern the event
+    # lies in.
     border_distance_km = models.FloatField(_("distance to a member-state border, km"), null=True)
     regions: models.ManyToManyField[Region, RegionMembership] = models.ManyToManyField(
         "Region",
@@ -491,7 +492,7 @@ class AlertRule(models.Model):
         Region,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="alert_rules",
         verbose_name=_("region"),
     )
@@ -648,6 +649,9 @@ class Sitrep(Protected):
     html = models.TextField(_("HTML"), blank=True)
     pdf = models.BinaryField(_("PDF"), null=True, blank=True)
     event_count = models.PositiveIntegerField(_("events"), default=0)
+    # The events the report holds (filled when generated): a share is refused unless the new
+    # audience may see every one of them.
+    events = models.ManyToManyField(Event, blank=True, related_name="+", verbose_name=_("events"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     generated_at = models.DateTimeField(_("generated"), null=True, blank=True)
 

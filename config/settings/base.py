@@ -211,6 +211,8 @@ EMAIL_BACKEND = os.environ.get(
 EMAIL_HOST = os.environ.get("CONCORD_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("CONCORD_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("CONCORD_EMAIL_FROM", "concord@localhost")
+# Links in e-mails and feeds: the address users reach this installation at (no trailing slash).
+CONCORD_BASE_URL = os.environ.get("CONCORD_BASE_URL", "")
 # `concord demo` imports the public open-source files (HDX, GDACS, CAP) from here when present.
 CRISIS_DEMO_DATA_DIR = os.environ.get(
     "CONCORD_CRISIS_DEMO_DATA", str(BASE_DIR.parent / "shared" / "data" / "crisis")

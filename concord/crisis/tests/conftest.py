@@ -4,14 +4,27 @@ Every helper's tests reuse these."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 
 from concord.core.models import Agency, Body, Role, User
 from concord.core.tests.factories import AgencyFactory, BodyFactory, UserFactory
+from concord.crisis.models import EventType
 
 DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _event_types(django_db_setup, django_db_blocker):
+    """The event taxonomy comes from a data migration, and a transactional (live-server) test
+    anywhere in the run flushes it: put it back before each crisis test (seeding is idempotent)."""
+    with django_db_blocker.unblock():
+        if not EventType.objects.exists():
+            migration = importlib.import_module("concord.crisis.migrations.0002_event_types")
+            migration.seed(apps, None)
 
 
 @pytest.fixture
