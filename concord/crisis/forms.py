@@ -13,6 +13,7 @@ import pycountry
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from concord.core.markings import Tlp
 
@@ -32,7 +33,11 @@ from .records import FigureRecord
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-BOUND_LABELS = {"low": _("low"), "best": _("best"), "high": _("high")}
+BOUND_LABELS = {
+    "low": pgettext_lazy("figure estimate", "low"),
+    "best": pgettext_lazy("figure estimate", "best"),
+    "high": pgettext_lazy("figure estimate", "high"),
+}
 SEVERITIES = [(n, str(n)) for n in range(1, 6)]
 
 # The event's own fields a form edits, in the order the form shows them.

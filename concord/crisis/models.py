@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from concord.core.models import Agency, Bilingual, Protected, Role, User, localized
 
@@ -122,7 +123,7 @@ class Urgency(models.TextChoices):
 class Certainty(models.TextChoices):
     """CAP 1.2 certainty."""
 
-    OBSERVED = "Observed", _("observed")
+    OBSERVED = "Observed", pgettext_lazy("CAP certainty", "observed")
     LIKELY = "Likely", _("likely")
     POSSIBLE = "Possible", _("possible")
     UNLIKELY = "Unlikely", _("unlikely")
@@ -317,7 +318,9 @@ class EventSource(models.Model):
     kind = models.CharField(_("kind"), max_length=14, choices=SourceKind.choices)
     name = models.CharField(_("source"), max_length=300)
     url = models.URLField(_("address"), max_length=1000, blank=True)
-    reference = models.CharField(_("reference"), max_length=300, blank=True)
+    reference = models.CharField(
+        pgettext_lazy("a source's", "reference"), max_length=300, blank=True
+    )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
 
     class Meta:
@@ -345,9 +348,15 @@ class EventFigure(models.Model):
 
     source = models.ForeignKey(EventSource, on_delete=models.CASCADE, related_name="figures")
     figure = models.CharField(_("figure"), max_length=10, choices=Figure.choices)
-    low = models.PositiveIntegerField(_("low"), null=True, blank=True)
-    best = models.PositiveIntegerField(_("best"), null=True, blank=True)
-    high = models.PositiveIntegerField(_("high"), null=True, blank=True)
+    low = models.PositiveIntegerField(
+        pgettext_lazy("figure estimate", "low"), null=True, blank=True
+    )
+    best = models.PositiveIntegerField(
+        pgettext_lazy("figure estimate", "best"), null=True, blank=True
+    )
+    high = models.PositiveIntegerField(
+        pgettext_lazy("figure estimate", "high"), null=True, blank=True
+    )
 
     class Meta:
         ordering: ClassVar = ["source", "figure"]

@@ -45,14 +45,16 @@ def test_demo_loads_the_organisation_and_prints_each_password_once(capsys):
     assert Body.objects.get(code="CRC").established_year == 2016
     chair = Chairmanship.objects.get()
     assert (chair.year, chair.state.code, chair.priorities.count()) == (2018, "KZ", 5)
-    assert len(first) == 22  # 15 of core, 7 CERT analysts of the cyber module
+    # 15 of core, 7 CERT analysts of the cyber module, the crisis module's second Centre officer
+    assert len(first) == 23
     assert first["kz-analyst"][:2] == ("analyst", "KZ-KNB")
     assert first["tj-coordinator"][:2] == ("coordinator", "TJ-GKNB")
     assert first["crc-analyst"][:2] == ("analyst", "CRC")
     assert (first["admin"][0], first["secretariat"][0]) == ("admin", "secretariat")
     assert User.objects.get(username="ru-analyst").check_password(first["ru-analyst"][2])
     assert first["kg-cert"][:2] == ("analyst", "KG-CERT")
-    assert len({row[2] for row in first.values()}) == 22  # generated per account
+    assert first["crc-duty"][:2] == ("coordinator", "CRC")
+    assert len({row[2] for row in first.values()}) == 23  # generated per account
 
 
 def test_second_demo_run_keeps_everything(capsys):
