@@ -8,7 +8,8 @@
 - The event taxonomy, crises and regions of concern are the Centre's working data: every active
   signed-in user reads them. Users of the Crisis Response Centre (body `CRC`) with an editing
   role, and administrators, manage crises, regions and alert rules, and read the dispatch log.
-- A CAP alert of the Centre's own is drafted by one Centre editor and approved by another.
+- A CAP alert of the Centre's own is drafted by one Centre editor and approved by another;
+  until published, only the Centre sees it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from concord.core import access as core_access
@@ -110,16 +112,25 @@ def get_event(user: AnyUser, uid: uuid.UUID | str, *, write: bool = False) -> Ev
 
 
 def issued_alerts_for(user: AnyUser) -> QuerySet[IssuedAlert]:
-    return core_access.visible(IssuedAlert.objects.all(), user)
+    """The Centre's alerts the user may see: their marking admits them, and, until published,
+    only the Centre sees them (drafts and approved alerts)."""
+    alerts = core_access.visible(IssuedAlert.objects.all(), user)
+    if is_centre(user):
+        return alerts
+    return alerts.filter(state=IssuedAlert.State.PUBLISHED)
 
 
 def get_issued_alert(user: AnyUser, pk: object, *, write: bool = False) -> IssuedAlert:
-    return core_access.get_for_user(
+    """One alert, or 404 (unseen, or a draft outside the Centre) / 403 (not to be changed)."""
+    alert = core_access.get_for_user(
         IssuedAlert.objects.select_related("owner_agency", "author", "approved_by"),
         user,
         pk,
         write=write,
     )
+    if alert.state != IssuedAlert.State.PUBLISHED and not is_centre(user):
+        raise Http404(_("no such record"))
+    return alert
 
 
 def can_approve(user: AnyUser, alert: IssuedAlert) -> bool:

@@ -262,12 +262,8 @@ def mark_read(*, acting_user: User, dispatch: Dispatch) -> Dispatch:
 
 
 def visible_issued_alerts(user: AnyUser) -> QuerySet[IssuedAlert]:
-    """The alerts the user may see: published ones their marking admits, and, for the Centre,
-    drafts and approved ones too."""
-    alerts = access.issued_alerts_for(user).select_related("owner_agency", "author", "references")
-    if access.is_centre(user):
-        return alerts
-    return alerts.filter(state=IssuedAlert.State.PUBLISHED)
+    """The alerts the user may see (`access.issued_alerts_for`), with what the lists show."""
+    return access.issued_alerts_for(user).select_related("owner_agency", "author", "references")
 
 
 def published_alerts(user: AnyUser) -> QuerySet[IssuedAlert]:
@@ -282,13 +278,7 @@ def published_alerts(user: AnyUser) -> QuerySet[IssuedAlert]:
 
 def get_issued_alert(user: AnyUser, pk: object) -> IssuedAlert:
     """One alert the user may see, or 404 (a draft is not shown outside the Centre)."""
-    alert = access.get_issued_alert(user, pk)
-    if alert.state != IssuedAlert.State.PUBLISHED and not access.is_centre(user):
-        raise Http404(_("no such record"))
-    return alert
-
-
-# The Centre's CAP alerts ------------------------------------------------------------------------
+    return access.get_issued_alert(user, pk)
 
 
 def _choice(value: str, allowed: Iterable[str], what: str) -> str:
