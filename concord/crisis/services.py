@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pycountry
 from django.conf import settings
@@ -34,6 +34,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from concord.core import audit
 from concord.core import services as core_services
@@ -59,6 +60,9 @@ from .models import (
 )
 from .records import FigureRecord, SourceRecord
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
 TITLE_MAX = 500
 
 
@@ -74,7 +78,7 @@ def _title(value: object) -> str:
     return title
 
 
-def _choice(label: str, choices: Any) -> Callable[[object], str]:
+def _choice(label: StrOrPromise, choices: Any) -> Callable[[object], str]:
     def clean(value: object) -> str:
         text = str(value).strip()
         if text not in choices.values:
@@ -99,7 +103,7 @@ def _severity(value: object) -> int:
     return value
 
 
-def _moment(label: str) -> Callable[[object], datetime | None]:
+def _moment(label: StrOrPromise) -> Callable[[object], datetime | None]:
     def clean(value: object) -> datetime | None:
         if value is None:
             return None
@@ -124,7 +128,7 @@ def _country(value: object) -> str:
     return code
 
 
-def _coordinate(label: str, bound: float) -> Callable[[object], float | None]:
+def _coordinate(label: StrOrPromise, bound: float) -> Callable[[object], float | None]:
     def clean(value: object) -> float | None:
         if value is None or value == "":
             return None
@@ -188,9 +192,9 @@ _CLEANERS: dict[str, Callable[[Any], Any]] = {
     "description": lambda value: str(value or "").strip(),
     "event_type": _type,
     "crisis": lambda value: value,
-    "starts_at": _moment(_("the start")),
-    "start_precision": _choice(_("start precision"), Precision),
-    "ends_at": _moment(_("the end")),
+    "starts_at": _moment(gettext_lazy("the start")),
+    "start_precision": _choice(gettext_lazy("start precision"), Precision),
+    "ends_at": _moment(gettext_lazy("the end")),
     "end_precision": _end_precision,
     "country": _country,
     "admin1_pcode": _text(20),
@@ -198,15 +202,15 @@ _CLEANERS: dict[str, Callable[[Any], Any]] = {
     "admin2_pcode": _text(20),
     "admin2_name": _text(200),
     "place_name": _text(300),
-    "latitude": _coordinate(_("latitude"), 90.0),
-    "longitude": _coordinate(_("longitude"), 180.0),
-    "location_precision": _choice(_("location precision"), LocationPrecision),
+    "latitude": _coordinate(gettext_lazy("latitude"), 90.0),
+    "longitude": _coordinate(gettext_lazy("longitude"), 180.0),
+    "location_precision": _choice(gettext_lazy("location precision"), LocationPrecision),
     "area": _area,
     "actor1": _text(300),
     "actor2": _text(300),
     "severity": _severity,
-    "urgency": _choice(_("urgency"), Urgency),
-    "certainty": _choice(_("certainty"), Certainty),
+    "urgency": _choice(gettext_lazy("urgency"), Urgency),
+    "certainty": _choice(gettext_lazy("certainty"), Certainty),
     "exercise": bool,
     "details": _details,
 }

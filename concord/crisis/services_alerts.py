@@ -449,7 +449,11 @@ def draft_alert(
 
 
 def _locked(alert: IssuedAlert) -> IssuedAlert:
-    return IssuedAlert.objects.select_for_update().select_related("references").get(pk=alert.pk)
+    return (
+        IssuedAlert.objects.select_for_update(of=("self",))
+        .select_related("references")
+        .get(pk=alert.pk)
+    )
 
 
 @transaction.atomic
