@@ -158,10 +158,12 @@ class BenchContext:
             str(self.server.workers),
             "--threads",
             str(self.server.threads),
+            # No task worker: it would compete for the CPU, and act on the benchmarks' data.
+            "--no-tasks",
         ]
         self.say(
             f"starting: concord serve --bind 127.0.0.1:{self.port} "
-            f"--workers {self.server.workers} --threads {self.server.threads}"
+            f"--workers {self.server.workers} --threads {self.server.threads} --no-tasks"
         )
         self._process = subprocess.Popen(
             command,

@@ -11,19 +11,15 @@ axis labels and number/date formats follow the active language.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import shapely
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from concord.core import charts as core_charts
 
 from . import geo
 
@@ -31,20 +27,16 @@ if TYPE_CHECKING:
     from .models import Event, Region
     from .queries_regions import ProvinceRow, WeekRow
 
-FONT = "DejaVu Sans"
-CACHE_SIZE = 128
 # 1 (minor) … 5 (extreme): the interactive map's colours (ColorBrewer RdYlGn, reversed).
 SEVERITY_COLOURS = ("#1a9850", "#91cf60", "#e6b800", "#fc8d59", "#d73027")
 DEFAULT_BBOX = (60.0, 33.0, 76.0, 41.0)  # northern Afghanistan and its northern neighbours
 MARGIN = 0.08  # of the box's size, around the events or the region
 
-_cache: OrderedDict[str, SafeString] = OrderedDict()
-_cache_lock = threading.Lock()
 
 _BASE: dict[str, Any] = {
     "background": "white",
     "config": {
-        "font": FONT,
+        "font": core_charts.FONT,
         "view": {"stroke": None},
         "axis": {"labelFontSize": 11, "titleFontSize": 11},
         "title": {"fontSize": 13, "anchor": "start"},
@@ -103,7 +95,7 @@ def weekly_chart(rows: Sequence[WeekRow], *, title: str) -> str:
             },
         },
     }
-    return svg(spec)
+    return core_charts.svg(spec)
 
 
 def fatalities_chart(rows: Sequence[WeekRow], *, title: str) -> str:
@@ -125,7 +117,7 @@ def fatalities_chart(rows: Sequence[WeekRow], *, title: str) -> str:
             },
         },
     }
-    return svg(spec)
+    return core_charts.svg(spec)
 
 
 def province_chart(rows: Sequence[ProvinceRow], *, title: str) -> str:
@@ -160,7 +152,7 @@ def province_chart(rows: Sequence[ProvinceRow], *, title: str) -> str:
             },
         },
     }
-    return svg(spec)
+    return core_charts.svg(spec)
 
 
 # The map ---------------------------------------------------------------------------------------
@@ -277,61 +269,4 @@ def map_svg(
         "projection": {"type": "mercator", "fit": _feature(view, {})},
         "layer": layers,
     }
-    return svg(spec)
-
-
-# Rendering ---------------------------------------------------------------------------------------
-
-
-def _locale() -> Literal["ru-RU", "en-US"]:
-    return "ru-RU" if (get_language() or "ru").startswith("ru") else "en-US"
-
-
-_XLINK = re.compile(r'\s+xmlns:xlink="http://www\.w3\.org/1999/xlink"')
-_ID = re.compile(r'\bid="([^"]+)"')
-
-
-def _unique_ids(text: str, prefix: str) -> str:
-    """Element ids (clip paths) made unique per chart, so that several SVGs can sit inline in
-    one page; the unused xlink namespace dropped."""
-    if "xlink:" not in _XLINK.sub("", text):
-        text = _XLINK.sub("", text, count=1)
-    for name in set(_ID.findall(text)):
-        unique = f"{prefix}-{name}"
-        text = text.replace(f'id="{name}"', f'id="{unique}"')
-        text = text.replace(f"url(#{name})", f"url(#{unique})")
-        text = text.replace(f'href="#{name}"', f'href="#{unique}"')
-    return text
-
-
-def svg(spec: dict[str, Any]) -> SafeString:
-    """The spec as an SVG document, rendered offline (no base URL allowed); the last
-    CACHE_SIZE renderings are kept per spec and language."""
-    locale = _locale()
-    canonical = json.dumps(spec, sort_keys=True, ensure_ascii=False, default=str)
-    key = hashlib.sha256(f"{locale}\n{canonical}".encode()).hexdigest()
-    with _cache_lock:
-        cached = _cache.get(key)
-        if cached is not None:
-            _cache.move_to_end(key)
-            return cached
-    import vl_convert  # a Deno runtime: loaded only when a chart is drawn
-
-    rendered = vl_convert.vegalite_to_svg(
-        json.loads(canonical),
-        allowed_base_urls=[],
-        format_locale=locale,
-        time_format_locale=locale,
-    )
-    # Our own spec; vl-convert escapes every label it draws.
-    text = mark_safe(_unique_ids(rendered, f"k{key[:8]}"))  # noqa: S308
-    with _cache_lock:
-        _cache[key] = text
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return text
-
-
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
+    return core_charts.svg(spec)

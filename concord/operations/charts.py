@@ -13,31 +13,22 @@ the same statistics give the same spec, hence the same SVG, until a figure chang
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.text import capfirst
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from concord.core import charts as core_charts
 
 from .figures import Statistics, kind_label, measure_label
 from .queries import headline
 
-FONT = "DejaVu Sans"  # the font WeasyPrint lays the PDF out with; vl-convert measures text with it
-CACHE_SIZE = 256
-_cache: OrderedDict[str, SafeString] = OrderedDict()
-_cache_lock = threading.Lock()
-
 _BASE: dict[str, Any] = {
     "background": "white",
     "config": {
-        "font": FONT,
+        "font": core_charts.FONT,
         "view": {"stroke": None},
         "axis": {"labelFontSize": 11, "titleFontSize": 11},
         "title": {"fontSize": 13, "anchor": "start"},
@@ -54,7 +45,7 @@ class Chart:
 
     @property
     def svg(self) -> SafeString:
-        return svg(self.spec)
+        return core_charts.svg(self.spec)
 
 
 def _number(value: Any) -> float:
@@ -173,57 +164,3 @@ def charts(stats: Statistics) -> list[Chart]:
     if any(row.mass_kg for row in stats.by_substance):
         found.append(by_substance(stats))
     return found
-
-
-# Rendering ---------------------------------------------------------------------------------
-
-
-def _locale() -> Literal["ru-RU", "en-US"]:
-    return "ru-RU" if (get_language() or "ru").startswith("ru") else "en-US"
-
-
-_NAMESPACE = re.compile(r'\s+xmlns:xlink="http://www\.w3\.org/1999/xlink"')
-_ID = re.compile(r'\bid="([^"]+)"')
-
-
-def _self_contained(text: str, prefix: str) -> str:
-    """The SVG as it may sit inline in a page next to other charts: no unused xlink namespace
-    (so the only address left is the SVG namespace) and element ids made unique per chart."""
-    if "xlink:" not in _NAMESPACE.sub("", text):
-        text = _NAMESPACE.sub("", text, count=1)
-    for name in set(_ID.findall(text)):
-        unique = f"{prefix}-{name}"
-        text = text.replace(f'id="{name}"', f'id="{unique}"')
-        text = text.replace(f"url(#{name})", f"url(#{unique})")
-        text = text.replace(f'href="#{name}"', f'href="#{unique}"')
-    return text
-
-
-def svg(spec: dict[str, Any]) -> SafeString:
-    """The chart as an SVG document, rendered by vl-convert with no external data allowed.
-    Cached per spec and number locale (the last CACHE_SIZE charts)."""
-    locale = _locale()
-    canonical = json.dumps(spec, sort_keys=True, ensure_ascii=False, default=str)
-    key = hashlib.sha256(f"{locale}\n{canonical}".encode()).hexdigest()
-    with _cache_lock:
-        cached = _cache.get(key)
-        if cached is not None:
-            _cache.move_to_end(key)
-            return cached
-    import vl_convert  # a Deno runtime: loaded only when a chart is drawn
-
-    rendered = vl_convert.vegalite_to_svg(
-        json.loads(canonical), allowed_base_urls=[], format_locale=locale
-    )
-    # The SVG comes from our own spec; vl-convert escapes every label it draws.
-    text = mark_safe(_self_contained(rendered, f"c{key[:8]}"))  # noqa: S308
-    with _cache_lock:
-        _cache[key] = text
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return text
-
-
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()

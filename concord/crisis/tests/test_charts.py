@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from django.utils import translation
 
+from concord.core import charts as core_charts
 from concord.crisis import charts, geo
 from concord.crisis.models import Event, Region
 from concord.crisis.queries_regions import ProvinceRow, WeekRow
@@ -19,10 +20,10 @@ PROVINCES = [ProvinceRow("AFG", "AF19", "Kunduz", 3, 3), ProvinceRow("AFG", "AF1
 
 @pytest.fixture(autouse=True)
 def _english_and_fresh_cache():
-    charts.clear_cache()
+    core_charts.clear_cache()
     with translation.override("en"):
         yield
-    charts.clear_cache()
+    core_charts.clear_cache()
 
 
 def addresses(svg: str) -> set[str]:

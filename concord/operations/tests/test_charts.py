@@ -9,6 +9,7 @@ import re
 import pytest
 from django.utils import translation
 
+from concord.core import charts as core_charts
 from concord.operations import charts, queries
 from concord.operations.tests import stats_fixture
 from concord.operations.tests.stats_fixture import OpsFixture
@@ -29,9 +30,9 @@ def ops(state_kz, state_ru, kz_analyst, ru_analyst, secretariat_user) -> OpsFixt
 
 @pytest.fixture(autouse=True)
 def _fresh_chart_cache():
-    charts.clear_cache()
+    core_charts.clear_cache()
     yield
-    charts.clear_cache()
+    core_charts.clear_cache()
 
 
 def values(chart: charts.Chart) -> list[tuple[str, float]]:
@@ -108,8 +109,8 @@ def test_a_spec_is_rendered_once(ops: OpsFixture, monkeypatch):
     monkeypatch.setattr(vl_convert, "vegalite_to_svg", counting)
     spec = charts.by_stage(queries.statistics(ops.operation), ("drug_seizure", "kg")).spec
 
-    first = charts.svg(spec)
-    again = charts.svg(dict(reversed(spec.items())))  # the same spec, keys in another order
+    first = core_charts.svg(spec)
+    again = core_charts.svg(dict(reversed(spec.items())))  # the same spec, keys in another order
 
     assert again is first
     assert len(calls) == 1
@@ -119,4 +120,4 @@ def test_external_data_is_refused():
     spec = {"data": {"url": "https://example.org/figures.json"}, "mark": "bar"}
 
     with pytest.raises(ValueError, match="External data url not allowed"):
-        charts.svg(spec)
+        core_charts.svg(spec)
