@@ -284,8 +284,9 @@ def load_crisis() -> Crisis:
     return crisis
 
 
-def load_national_reports() -> int:
-    """Each state's own reports, imported as their analysts (owner: that analyst's agency)."""
+def load_national_reports(loaded: list[int]) -> int:
+    """Each state's own reports, imported as their analysts (owner: that analyst's agency);
+    their ids are added to `loaded`."""
     written = 0
     by_user: dict[str, list[EventRecord]] = {}
     for username, record in NATIONAL_REPORTS:
@@ -298,13 +299,15 @@ def load_national_reports() -> int:
             records=records, acting_user=user, source_label="demo: national reports"
         )
         written += report.created + report.updated
+        loaded += report.event_ids.values()
     crisis = Crisis.objects.get(slug=CRISIS_SLUG)
     Event.objects.filter(origin="manual", external_id__startswith="demo-tj-").update(crisis=crisis)
     return written
 
 
-def load_open_sources(user: User) -> dict[str, int]:
-    """Open-source feeds from the shared public data, when it is on this machine."""
+def load_open_sources(user: User, loaded: list[int]) -> dict[str, int]:
+    """Open-source feeds from the shared public data, when it is on this machine; the events'
+    ids are added to `loaded`."""
     counts: dict[str, int] = {}
     shared = Path(settings.CRISIS_DEMO_DATA_DIR) if settings.CRISIS_DEMO_DATA_DIR else None
     if shared is None or not shared.is_dir():
@@ -325,6 +328,7 @@ def load_open_sources(user: User) -> dict[str, int]:
         if files:
             report = event_import.import_files(fmt=fmt, files=files, acting_user=user)
             counts[fmt] = report.created + report.updated + report.unchanged
+            loaded += report.event_ids.values()
     return counts
 
 
@@ -400,8 +404,9 @@ def load(*, password: str | None, reset_passwords: bool) -> list[object]:
         services_regions.ensure_default_regions(acting_user=officer)
         load_crisis()
         load_alerting(officer, duty)
-        national = load_national_reports()
-        counts = load_open_sources(officer)
+        loaded: list[int] = []
+        national = load_national_reports(loaded)
+        counts = load_open_sources(officer, loaded)
         if Event.objects.count() != before:
             audit.record(
                 actor=None,
@@ -411,6 +416,6 @@ def load(*, password: str | None, reset_passwords: bool) -> list[object]:
             )
     # The rules are applied now rather than by the task worker (idempotent: nothing is sent
     # twice), so the dispatch log and inboxes have something to show.
-    alerting.evaluate(list(Event.objects.values_list("pk", flat=True)))
+    alerting.evaluate(loaded)
     load_sitrep(officer)
     return accounts
