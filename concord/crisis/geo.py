@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pycountry
 import shapely
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -472,23 +473,29 @@ def _admin1_points() -> dict[tuple[str, str], tuple[float, float]]:
     return found
 
 
+def admin1_point(pcode: str) -> tuple[float, float] | None:
+    """(lat, lon) of the Natural Earth label point of the province a P-code names (an admin-2
+    P-code counts as its province); None when the P-code or the point is unknown. The two
+    sources are joined by the province's name within its country."""
+    from . import gazetteer  # the P-code gazetteer: names and countries of admin areas
+
+    unit = gazetteer.unit(pcode)
+    while unit is not None and unit.level > 1:
+        unit = gazetteer.unit(unit.parent)
+    if unit is None:
+        return None
+    country = pycountry.countries.get(alpha_3=unit.country)
+    if country is None:
+        return None
+    point = _admin1_points().get((country.alpha_2, _plain(unit.name)))
+    return None if point is None else (point[1], point[0])
+
+
 def admin_areas_outline(pcodes: Iterable[str]) -> BaseGeometry | None:
     """For drawing only (membership goes by P-code): the convex hull of the admin areas' label
     points (Natural Earth admin-1; an admin-2 P-code counts as its province) buffered 30 km.
     None when no label point is found."""
-    from . import gazetteer  # the P-code gazetteer: names of admin areas
-
-    points = []
-    table = _admin1_points()
-    for code in pcodes:
-        name = None
-        for candidate in (code, code[:4], code[:5]):
-            name = gazetteer.admin1_of(candidate)
-            if name:
-                break
-        point = table.get((code[:2].upper(), _plain(name))) if name else None
-        if point is not None:
-            points.append(point)
+    points = [(lon, lat) for lat, lon in filter(None, map(admin1_point, pcodes))]
     if not points:
         return None
     return buffer_km(shapely.convex_hull(shapely.multipoints(points)), ADMIN_AREA_DRAWING_KM)

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from concord.core.models import User
 from concord.core.textfiles import csv_delimiter, decode_text
 
-from . import event_import
+from . import event_import, geo
 from .conflict_import import RowError, parse_count, parse_day, parse_number, severity_of
 from .event_import import ImportReport
 from .models import Event, EventFigure, EventType, Figure
@@ -183,6 +183,7 @@ def _aggregate_record(row: _Row) -> EventRecord | None:
     ):
         if row.text(tag):
             details[key] = row.text(tag)
+    point = geo.admin1_point(admin2 or admin1) if (admin2 or admin1) else None
     return EventRecord(
         origin="hxl",
         external_id=f"{country}/{admin2 or admin1 or '-'}/{kind}/{start.date().isoformat()}",
@@ -196,6 +197,10 @@ def _aggregate_record(row: _Row) -> EventRecord | None:
         country=country,
         admin1_pcode=admin1,
         admin2_pcode=admin2,
+        # On the map at its province's label point: the table gives no coordinates, and the
+        # location precision says the place is known to the district or province only.
+        latitude=point[0] if point else None,
+        longitude=point[1] if point else None,
         location_precision="admin2" if admin2 else "admin1" if admin1 else "country",
         severity=severity_of(dead),
         certainty="Observed",

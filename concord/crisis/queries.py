@@ -612,3 +612,14 @@ def type_choices() -> list[tuple[str, str]]:
         (code, "\u00a0\u00a0" * code.count(".") + localized(name_ru, name_en))
         for code, name_ru, name_en in types
     ]
+
+
+def latest_start(user: AnyUser) -> datetime | None:
+    """When the latest event the user may see starts (cancelled ones aside): where the map's
+    time window ends by default, so that a picture of past events is not an empty map."""
+    found = (
+        access.events_for(user)
+        .filter(cancelled_at__isnull=True)
+        .aggregate(latest=Max("starts_at"))["latest"]
+    )
+    return found if isinstance(found, datetime) else None

@@ -54,7 +54,9 @@ def _months(request: HttpRequest) -> int:
 
 def _config(request: HttpRequest, months: int) -> dict[str, Any]:
     leaflet = getattr(settings, "LEAFLET_CONFIG", {})
-    today = timezone.now().astimezone(UTC).date()
+    # The window ends at the latest event the user may see (today when there is none).
+    latest = queries.latest_start(request.user) or timezone.now()
+    today = min(latest, timezone.now()).astimezone(UTC).date()
     end = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     start = datetime.combine(_months_back(today, months), datetime.min.time(), tzinfo=UTC)
     marker = uuid.UUID(int=0)

@@ -208,3 +208,18 @@ def test_basemap_refuses_unknown_layers_and_strangers(client_for, kz_analyst):
     assert client_for(kz_analyst).get(reverse("crisis:basemap", args=["tiles"])).status_code == 404
     response = client_for(None).get(reverse("crisis:basemap", args=["world"]))
     assert response.status_code == 302
+
+
+def test_the_time_window_ends_at_the_latest_visible_event(client_for, kz_analyst, ru_analyst):
+    """A picture of past events is not an empty map: the window ends at the latest event the
+    user may see, or today when there is none."""
+    EventFactory(author=kz_analyst, starts_at=datetime(2025, 1, 20, 6, tzinfo=UTC))
+    EventFactory(author=kz_analyst, starts_at=datetime(2025, 3, 2, 6, tzinfo=UTC), tlp=Tlp.RED)
+
+    own = client_for(kz_analyst).get(reverse("crisis:map"), HTTP_ACCEPT_LANGUAGE="en")
+    other = client_for(ru_analyst).get(reverse("crisis:map"), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert own.context["config"]["timeEnd"] == "2025-03-03T00:00:00+00:00"
+    assert own.context["config"]["timeStart"] == "2024-03-02T00:00:00+00:00"
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    assert other.context["config"]["timeEnd"] == f"{tomorrow.isoformat()}T00:00:00+00:00"
