@@ -82,10 +82,12 @@ class PeriodForm(forms.Form):
         return data
 
 
-def _period(form: PeriodForm) -> tuple[date, date, bool]:
+def _period(form: PeriodForm, latest: date | None) -> tuple[date, date, bool]:
+    """The period asked, else the DEFAULT_WEEKS up to the region's latest event the user may
+    see (today when there is none), so that a region's past is not an empty page."""
     today = timezone.now().astimezone(UTC).date()
     data = form.cleaned_data if form.is_valid() else {}
-    end = data.get("date_to") or today
+    end = data.get("date_to") or min(latest or today, today)
     start = data.get("date_from") or end - timedelta(weeks=DEFAULT_WEEKS)
     return start, end, bool(data.get("exercises"))
 
@@ -95,7 +97,8 @@ def region_detail(request: HttpRequest, slug: str) -> TemplateResponse:
     user = _user(request)
     region = _region(slug)
     form = PeriodForm(request.GET or None)
-    start, end, exercises = _period(form)
+    latest = queries_regions.region_summary(user, region)["last_event"]
+    start, end, exercises = _period(form, latest.astimezone(UTC).date() if latest else None)
     events = queries_regions.period_events(
         user, region, since=start, until=end, exercises=exercises
     )

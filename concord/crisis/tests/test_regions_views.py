@@ -5,7 +5,7 @@ the monitoring page's figures and charts, and the JSON endpoints' whole bodies."
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.urls import reverse
@@ -207,6 +207,15 @@ def test_the_monitoring_page_shows_weeks_provinces_actors_and_charts(north, clie
     for title in ("Events per week", "Dead per week", "Events per province"):
         assert f">{title}</text>" in response.text
     assert ">Northern Afghanistan: events from 01.01.2025 to 31.01.2025</text>" in response.text
+
+
+def test_the_default_period_ends_at_the_regions_latest_event(north, client_for, kz_analyst):
+    response = client_for(kz_analyst).get(
+        reverse("crisis:region", args=[north.slug]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.context["period"] == {"start": date(2024, 7, 16), "end": date(2025, 1, 14)}
+    assert (response.context["total"], response.context["dead"]) == (2, 4)
 
 
 def test_the_monitoring_page_says_when_a_period_is_empty(north, client_for, kz_analyst):
