@@ -622,7 +622,14 @@ class _Writer:
         defaults = {f.attname: f.get_default() for f in table.fields}
         ids: list[int] = []
         for part in chunks(self.new):
-            table.insert([self.new_row(item, defaults) for item in part])
+            rows = [self.new_row(item, defaults) for item in part]
+            # Written with the row: placement then has no second write to make.
+            distances = placement.border_distances(
+                [(row["longitude"], row["latitude"]) for row in rows]
+            )
+            for row, km in zip(rows, distances, strict=True):
+                row["border_distance_km"] = km
+            table.insert(rows)
             keys = {(item.record.origin, item.record.external_id) for item in part}
             pks = {
                 (origin, external_id): pk

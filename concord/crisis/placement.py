@@ -126,14 +126,28 @@ def _all_chunks() -> Iterator[_Chunk]:
         yield _chunk(batch)
 
 
-def _store_distances(chunk: _Chunk) -> None:
-    if len(chunk.located) == 0:
-        computed: list[float | None] = [None] * len(chunk.ids)
-    else:
-        km, _inside = geo.border_distances_km(chunk.lons, chunk.lats)
-        computed = [None] * len(chunk.ids)
-        for index, value in zip(chunk.located.tolist(), np.round(km, 1).tolist(), strict=True):
+def _distances(
+    located: np.ndarray, lons: np.ndarray, lats: np.ndarray, count: int
+) -> list[float | None]:
+    computed: list[float | None] = [None] * count
+    if len(located):
+        km, _inside = geo.border_distances_km(lons, lats)
+        for index, value in zip(located.tolist(), np.round(km, 1).tolist(), strict=True):
             computed[index] = float(value)
+    return computed
+
+
+def border_distances(points: Sequence[tuple[float | None, float | None]]) -> list[float | None]:
+    """`border_distance_km` for (longitude, latitude) pairs, as `place_events` stores it (so an
+    importer can write it with the row, and placement then finds nothing to change)."""
+    located = np.array([i for i, (lon, _lat) in enumerate(points) if lon is not None], dtype=int)
+    lons = np.array([points[i][0] for i in located], dtype=float)
+    lats = np.array([points[i][1] for i in located], dtype=float)
+    return _distances(located, lons, lats, len(points))
+
+
+def _store_distances(chunk: _Chunk) -> None:
+    computed = _distances(chunk.located, chunk.lons, chunk.lats, len(chunk.ids))
     changed = [
         (value, pk)
         for pk, value, stored in zip(chunk.ids, computed, chunk.distances, strict=True)
@@ -146,7 +160,15 @@ def _store_distances(chunk: _Chunk) -> None:
         table = connection.ops.quote_name(Event._meta.db_table)
         column = connection.ops.quote_name("border_distance_km")
         with connection.cursor() as cursor:
-            cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE id = %s", changed)  # noqa: S608
+            if connection.vendor != "postgresql":
+                cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE id = %s", changed)  # noqa: S608
+                return
+            # PostgreSQL: one statement joining two arrays (unnest), not one per row.
+            cursor.execute(
+                f"UPDATE {table} AS e SET {column} = v.km "  # noqa: S608 (names from the model)
+                "FROM unnest(%s::double precision[], %s::bigint[]) AS v(km, id) WHERE e.id = v.id",
+                [[km for km, _pk in changed], [pk for _km, pk in changed]],
+            )
 
 
 @transaction.atomic

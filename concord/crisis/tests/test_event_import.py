@@ -327,3 +327,19 @@ def test_admin_may_import_and_viewer_may_not(admin_user, crc_viewer):
     with pytest.raises(PermissionDenied):
         apply(records=[record("A2")], acting_user=crc_viewer, source_label="t")
     assert Event.objects.count() == 1
+
+
+def test_the_border_distance_is_written_with_the_row(kz_analyst):
+    """The importer writes `border_distance_km` as placement would, so placement finds nothing
+    left to change (the second write was half the cost of a large import on PostgreSQL)."""
+    from concord.crisis import placement
+
+    report = apply(records=[record()], acting_user=kz_analyst, source_label="test")
+    event = Event.objects.get(pk=report.event_ids["AFG1"])
+    expected = placement.border_distances([(68.59, 37.18)])[0]
+    assert expected is not None
+    assert event.border_distance_km == expected
+
+    placement.place_events([event.pk])
+    event.refresh_from_db()
+    assert event.border_distance_km == expected
