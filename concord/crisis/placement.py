@@ -154,9 +154,9 @@ def _store_distances(chunk: _Chunk) -> None:
         if value != stored
     ]
     if changed:
-        # One parameterised UPDATE run with executemany: `bulk_update` builds a CASE over every
-        # row and was the slowest step of a 100,000-event import (a float column needs no
-        # conversion, so the raw statement is safe on SQLite and PostgreSQL alike).
+        # Raw statements: `bulk_update` builds a CASE over every row and was the slowest step of
+        # a 100,000-event import. A float column needs no conversion. SQLite runs executemany
+        # in-process; PostgreSQL gets one statement over two arrays instead of a row each.
         table = connection.ops.quote_name(Event._meta.db_table)
         column = connection.ops.quote_name("border_distance_km")
         with connection.cursor() as cursor:
