@@ -441,6 +441,64 @@ def combine(results: list[LoadResult]) -> LoadResult:
     )
 
 
+def latency_result(latencies: list[float], generator: str = "in-process") -> LoadResult:
+    """A benchmark row from per-item latencies (seconds) on one core: items/s and percentiles."""
+    ordered = sorted(latencies)
+    total = sum(ordered) or 1e-9
+
+    def pct(p: float) -> float:
+        return 1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+    return LoadResult(
+        generator=generator,
+        requests=len(ordered),
+        duration_s=total,
+        rps=len(ordered) / total,
+        p50_ms=pct(0.50),
+        p95_ms=pct(0.95),
+        p99_ms=pct(0.99),
+        mean_ms=1000 * statistics.fmean(ordered),
+        max_ms=1000 * ordered[-1],
+        errors=0,
+        error_detail={},
+    )
+
+
+def rate_result(
+    items: int, seconds: float, generator: str = "in-process", rounds: list[float] | None = None
+) -> LoadResult:
+    """A benchmark row for a throughput-only measurement (no per-item latency)."""
+    return LoadResult(
+        generator=generator,
+        requests=items,
+        duration_s=seconds,
+        rps=items / max(seconds, 1e-9),
+        p50_ms=0.0,
+        p95_ms=0.0,
+        p99_ms=0.0,
+        mean_ms=1000 * seconds / max(items, 1),
+        max_ms=0.0,
+        errors=0,
+        error_detail={},
+        rounds=rounds or [],
+    )
+
+
+def setup_child_django(var_dir: Path) -> None:
+    """In a benchmark's child process: Django on the bench settings, its data under `var_dir`,
+    the database migrated."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    os.environ["CONCORD_VAR_DIR"] = str(var_dir)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.DEBUG = False
+    call_command("migrate", verbosity=0)
+
+
 def child_env(ctx: BenchContext | None, *, fresh_sqlite: bool = False) -> dict[str, str]:
     """The environment of a benchmark's child process: the run's, with the repository on the
     path; `fresh_sqlite` drops DATABASE_URL so the child makes its own SQLite database."""

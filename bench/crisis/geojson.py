@@ -26,8 +26,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.harness import BenchContext, Measurement, child_env, run_child
-from bench.loadgen import LoadResult
+from bench.harness import (
+    BenchContext,
+    Measurement,
+    child_env,
+    latency_result,
+    run_child,
+    setup_child_django,
+)
 from bench.report import Check, ModuleResult, render
 
 SIZE = int(os.environ.get("BENCH_CRISIS_N", "1000000"))
@@ -59,42 +65,7 @@ MAP_INDEXES = (
 )
 
 
-def as_result(seconds: list[float]) -> LoadResult:
-    ordered = sorted(seconds)
-    total = sum(ordered) or 1e-9
-
-    def pct(p: float) -> float:
-        return 1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))]
-
-    return LoadResult(
-        generator="in-process",
-        requests=len(ordered),
-        duration_s=total,
-        rps=len(ordered) / total,
-        p50_ms=pct(0.50),
-        p95_ms=pct(0.95),
-        p99_ms=pct(0.99),
-        mean_ms=1000 * total / len(ordered),
-        max_ms=1000 * ordered[-1],
-        errors=0,
-        error_detail={},
-    )
-
-
 # The child: data and measurements -----------------------------------------------------------
-
-
-def _setup_django(var_dir: Path) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    os.environ["CONCORD_VAR_DIR"] = str(var_dir)
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    settings.DEBUG = False
-    call_command("migrate", verbosity=0)
 
 
 def _people() -> dict[str, Any]:
@@ -262,7 +233,7 @@ def _plan(reader: Any, params: dict[str, str]) -> list[str]:
 
 
 def child(var_dir: Path, size: int) -> dict[str, Any]:
-    _setup_django(var_dir)
+    setup_child_django(var_dir)
     from django.db import connection, transaction
     from django.test import Client
     from django.urls import reverse
@@ -318,9 +289,9 @@ def run(ctx: BenchContext | None) -> ModuleResult:
     base = ctx.var_dir if ctx is not None and ctx.var_dir is not None else None
     with tempfile.TemporaryDirectory(prefix="concord-crisis-bench-", dir=base) as tmp:
         data = run_child(env, "bench.crisis.geojson", Path(tmp), SIZE)
-    indexed = as_result(data["indexed"]["seconds"])
-    unindexed = as_result(data["unindexed"]["seconds"])
-    direct = as_result(data["direct"])
+    indexed = latency_result(data["indexed"]["seconds"])
+    unindexed = latency_result(data["unindexed"]["seconds"])
+    direct = latency_result(data["direct"])
     path = "/api/v1/crisis/events?format=geojson&bbox=…&since=…&until=…"
     measurements = [
         Measurement("unindexed", path, "session", unindexed),

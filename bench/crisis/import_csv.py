@@ -22,8 +22,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import BenchContext, Measurement, child_env, run_child
-from bench.operations.statistics import as_result
+from bench.harness import (
+    BenchContext,
+    Measurement,
+    child_env,
+    latency_result,
+    run_child,
+    setup_child_django,
+)
 from bench.report import Check, ModuleResult, render
 
 SIZE = int(os.environ.get("BENCH_CRISIS_IMPORT_N", "100000"))
@@ -71,19 +77,6 @@ KINDS = (
     ("Demonstrations", "Riots", "Mob violence"),
     ("Strategic developments", "Strategic developments", "Arrests"),
 )
-
-
-def _setup_django(var_dir: Path) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    os.environ["CONCORD_VAR_DIR"] = str(var_dir)
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    settings.DEBUG = False
-    call_command("migrate", verbosity=0)
 
 
 def _importer() -> Any:
@@ -237,7 +230,7 @@ class _Timed:
 
 
 def child(var_dir: Path, size: int) -> dict[str, Any]:
-    _setup_django(var_dir)
+    setup_child_django(var_dir)
     from django.db import connection
 
     from concord.crisis import conflict_import, event_import
@@ -294,18 +287,18 @@ def run(ctx: BenchContext | None) -> ModuleResult:
     events = data["events"]
     per_event_single = data["one_by_one_s"] / SAMPLE
     measurements = [
-        Measurement("one-by-one", "Model.save()", "-", as_result([per_event_single] * SAMPLE)),
+        Measurement("one-by-one", "Model.save()", "-", latency_result([per_event_single] * SAMPLE)),
         Measurement(
             "csv-import",
             "read_acled + event_import.apply",
             "-",
-            as_result([data["imported_s"] / events] * events),
+            latency_result([data["imported_s"] / events] * events),
         ),
         Measurement(
             "csv-reimport",
             "the same file again (unchanged)",
             "-",
-            as_result([data["reimport_s"] / events] * events),
+            latency_result([data["reimport_s"] / events] * events),
         ),
     ]
     result = ModuleResult("crisis.import_csv", "one-by-one", measurements)

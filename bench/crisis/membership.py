@@ -20,8 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bench.harness import BenchContext, Measurement
-from bench.loadgen import LoadResult
+from bench.harness import BenchContext, Measurement, rate_result
 from bench.report import Check, ModuleResult, render
 
 SIZE = int(os.environ.get("BENCH_MEMBERSHIP_N", "100000"))
@@ -43,20 +42,7 @@ def _django() -> None:
 
 
 def _rate(name: str, items: int, seconds: float, rounds: list[float] | None = None) -> Measurement:
-    result = LoadResult(
-        generator="in-process",
-        requests=items,
-        duration_s=seconds,
-        rps=items / max(seconds, 1e-9),
-        p50_ms=0.0,
-        p95_ms=0.0,
-        p99_ms=0.0,
-        mean_ms=1000 * seconds / max(items, 1),
-        max_ms=0.0,
-        errors=0,
-        error_detail={},
-        rounds=rounds or [],
-    )
+    result = rate_result(items, seconds, rounds=rounds)
     return Measurement(name, "membership", "none", result)
 
 

@@ -15,8 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.harness import REPO_ROOT, BenchContext, Measurement
-from bench.loadgen import LoadResult
+from bench.harness import REPO_ROOT, BenchContext, Measurement, rate_result
 from bench.report import Check, ModuleResult, render
 from concord.cyber.canon import CanonError, canonical, target_of
 from concord.cyber.lookup import RegistryIndex, account_of
@@ -194,20 +193,7 @@ def naive_match(entries: list[Entry], text: str) -> list[int]:
 
 
 def _rate(name: str, items: int, seconds: float, rounds: list[float] | None = None) -> Measurement:
-    result = LoadResult(
-        generator="in-process",
-        requests=items,
-        duration_s=seconds,
-        rps=items / max(seconds, 1e-9),
-        p50_ms=0.0,
-        p95_ms=0.0,
-        p99_ms=0.0,
-        mean_ms=1000 * seconds / max(items, 1),
-        max_ms=0.0,
-        errors=0,
-        error_detail={},
-        rounds=rounds or [],
-    )
+    result = rate_result(items, seconds, rounds=rounds)
     return Measurement(name, "lookup", "none", result)
 
 

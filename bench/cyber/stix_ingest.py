@@ -21,8 +21,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.harness import BenchContext, Measurement, child_env, run_child
-from bench.loadgen import LoadResult
+from bench.harness import BenchContext, Measurement, child_env, rate_result, run_child
 from bench.report import Check, ModuleResult, render
 
 SIZE = int(os.environ.get("BENCH_STIX_N", "100000"))
@@ -170,22 +169,6 @@ def naive_seconds(bundle: Path) -> float:
     return time.perf_counter() - started
 
 
-def _rate(items: int, seconds: float, generator: str) -> LoadResult:
-    return LoadResult(
-        generator=generator,
-        requests=items,
-        duration_s=seconds,
-        rps=items / max(seconds, 1e-9),
-        p50_ms=0.0,
-        p95_ms=0.0,
-        p99_ms=0.0,
-        mean_ms=1000 * seconds / max(items, 1),
-        max_ms=0.0,
-        errors=0,
-        error_detail={},
-    )
-
-
 def run(ctx: BenchContext | None) -> ModuleResult:
     env = child_env(ctx, fresh_sqlite=True)  # a fresh SQLite database in each child's directory
     base = ctx.var_dir if ctx is not None and ctx.var_dir is not None else None
@@ -201,10 +184,13 @@ def run(ctx: BenchContext | None) -> ModuleResult:
         little = run_child(env, "bench.cyber.stix_ingest", root / "db-small", small)
         full = run_child(env, "bench.cyber.stix_ingest", root / "db-big", big)
     naive_full = naive * SIZE / SAMPLE
-    ours = _rate(full["objects"], full["seconds"], "in-process")
+    ours = rate_result(full["objects"], full["seconds"], "in-process")
     measurements = [
         Measurement(
-            "naive-parse", "json.load+stix2.parse", "none", _rate(SIZE, naive_full, "estimate")
+            "naive-parse",
+            "json.load+stix2.parse",
+            "none",
+            rate_result(SIZE, naive_full, "estimate"),
         ),
         Measurement("ingest", "ingest_bundle", "none", ours),
     ]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -24,8 +23,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.harness import BenchContext, Measurement, child_env, run_child
-from bench.loadgen import LoadResult
+from bench.harness import (
+    BenchContext,
+    Measurement,
+    child_env,
+    latency_result,
+    run_child,
+    setup_child_django,
+)
 from bench.report import Check, ModuleResult, render
 
 SIZE = int(os.environ.get("BENCH_TAXII_N", "1000000"))
@@ -43,42 +48,7 @@ MARKINGS = (
 )
 
 
-def as_result(latencies: list[float]) -> LoadResult:
-    ordered = sorted(latencies)
-    total = sum(ordered) or 1e-9
-
-    def pct(p: float) -> float:
-        return 1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))]
-
-    return LoadResult(
-        generator="in-process",
-        requests=len(ordered),
-        duration_s=total,
-        rps=len(ordered) / total,
-        p50_ms=pct(0.50),
-        p95_ms=pct(0.95),
-        p99_ms=pct(0.99),
-        mean_ms=1000 * statistics.fmean(ordered),
-        max_ms=1000 * ordered[-1],
-        errors=0,
-        error_detail={},
-    )
-
-
 # The child: data and measurements -----------------------------------------------------------
-
-
-def _setup_django(var_dir: Path) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    os.environ["CONCORD_VAR_DIR"] = str(var_dir)
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    settings.DEBUG = False
-    call_command("migrate", verbosity=0)
 
 
 def _people() -> dict[str, Any]:
@@ -220,7 +190,7 @@ def _stored_text(user: Any, collection: Any, start: datetime | None) -> bytes:
 
 
 def child(var_dir: Path, size: int) -> dict[str, Any]:
-    _setup_django(var_dir)
+    setup_child_django(var_dir)
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -314,9 +284,9 @@ def run(ctx: BenchContext | None) -> ModuleResult:
     base = ctx.var_dir if ctx is not None and ctx.var_dir is not None else None
     with tempfile.TemporaryDirectory(prefix="concord-taxii-bench-", dir=base) as tmp:
         data = run_child(env, "bench.cyber.taxii_pages", Path(tmp), SIZE)
-    naive = as_result(data["timings"]["naive-json"])
-    ours = as_result(data["timings"]["stored-text"])
-    http = as_result(data["http"])
+    naive = latency_result(data["timings"]["naive-json"])
+    ours = latency_result(data["timings"]["stored-text"])
+    http = latency_result(data["http"])
     measurements = [
         Measurement("naive-json", "page", "token", naive),
         Measurement("stored-text", "page", "token", ours),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import random
-import statistics
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -14,7 +13,6 @@ from pathlib import Path
 
 import yaml
 
-from bench.loadgen import LoadResult
 from concord.designations.matching.engine import AliasStore
 
 HERE = Path(__file__).resolve().parent
@@ -186,43 +184,3 @@ def timed(function: Callable[[str], object], inputs: Iterable[str]) -> list[floa
         function(item)
         out.append(time.perf_counter() - started)
     return out
-
-
-def as_result(latencies: list[float], generator: str = "in-process") -> LoadResult:
-    """A benchmark row from per-item latencies on one core: items/s and percentiles in ms."""
-    ordered = sorted(latencies)
-    total = sum(ordered) or 1e-9
-
-    def pct(p: float) -> float:
-        return 1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))]
-
-    return LoadResult(
-        generator=generator,
-        requests=len(ordered),
-        duration_s=total,
-        rps=len(ordered) / total,
-        p50_ms=pct(0.50),
-        p95_ms=pct(0.95),
-        p99_ms=pct(0.99),
-        mean_ms=1000 * statistics.fmean(ordered),
-        max_ms=1000 * ordered[-1],
-        errors=0,
-        error_detail={},
-    )
-
-
-def rate_result(items: int, seconds: float, generator: str) -> LoadResult:
-    """A benchmark row for a throughput-only measurement (no per-item latency)."""
-    return LoadResult(
-        generator=generator,
-        requests=items,
-        duration_s=seconds,
-        rps=items / max(seconds, 1e-9),
-        p50_ms=0.0,
-        p95_ms=0.0,
-        p99_ms=0.0,
-        mean_ms=1000 * seconds / max(items, 1),
-        max_ms=0.0,
-        errors=0,
-        error_detail={},
-    )

@@ -12,12 +12,12 @@ import re
 import time
 from pathlib import Path
 
-from bench.harness import BenchContext, Measurement
+from bench.harness import BenchContext, Measurement, rate_result
 from bench.report import Check, ModuleResult
 from concord.designations.matching.engine import logic_v2, warm_up
 from concord.designations.matching.names import prepare
 
-from ._data import Generator, rate_result
+from ._data import Generator
 
 STATES = ("AM", "BY", "KG", "KZ", "RU", "TJ")
 PER_LIST = 2_000

@@ -13,11 +13,11 @@ from followthemoney import model
 from nomenklatura.matching.logic_v2.model import LogicV2
 from nomenklatura.matching.types import ScoringConfig
 
-from bench.harness import BenchContext, Measurement
+from bench.harness import BenchContext, Measurement, latency_result
 from bench.report import Check, ModuleResult
 from concord.designations.matching.engine import DEFAULT_THRESHOLD, compare_names, warm_up
 
-from ._data import as_result, load_aliases, read_pairs, timed
+from ._data import load_aliases, read_pairs, timed
 
 F1_TARGET = 0.95
 RECALL_TARGET = 0.90
@@ -84,8 +84,8 @@ def run(ctx: BenchContext) -> ModuleResult:
 
         timings[name] = timed(one, [""] * len(pairs))
     measurements = [
-        Measurement("logic-v2", "pairs", "none", as_result(timings["logic-v2"])),
-        Measurement("concord", "pairs", "none", as_result(timings["concord"])),
+        Measurement("logic-v2", "pairs", "none", latency_result(timings["logic-v2"])),
+        Measurement("concord", "pairs", "none", latency_result(timings["concord"])),
     ]
     result = ModuleResult("designations.quality", "logic-v2", measurements)
     result.notes.append("rows are pairs scored per second on one core (req/s column)")

@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 import time
 
-from bench.harness import BenchContext, Measurement
+from bench.harness import BenchContext, Measurement, rate_result
 from bench.report import Check, ModuleResult
 
-from ._data import Generator, rate_result
+from ._data import Generator
 
 NAMES = int(os.environ.get("BENCH_BULK_NAMES", "100000"))
 ONE_WORKER_NAMES = max(1, NAMES // 10)

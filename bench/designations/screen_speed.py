@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import time
 
-from bench.harness import BenchContext, Measurement
+from bench.harness import BenchContext, Measurement, latency_result
 from bench.report import Check, ModuleResult
 from concord.designations.matching.engine import Record, Screener, logic_v2, warm_up
 from concord.designations.matching.names import prepare_all
 
-from ._data import Generator, as_result, load_aliases, timed
+from ._data import Generator, load_aliases, timed
 
 ORGANISATIONS = 10_000
 QUERIES = 2_000
@@ -67,8 +67,8 @@ def run(ctx: BenchContext | None) -> ModuleResult:
 
     brute = timed(brute_force, queries[:BRUTE_FORCE_QUERIES])
     measurements = [
-        Measurement("brute-force", "screen", "none", as_result(brute)),
-        Measurement("indexed", "screen", "none", as_result(latencies)),
+        Measurement("brute-force", "screen", "none", latency_result(brute)),
+        Measurement("indexed", "screen", "none", latency_result(latencies)),
     ]
     result = ModuleResult("designations.screen_speed", "brute-force", measurements)
     indexed = measurements[1].result

@@ -4,27 +4,12 @@ carry. Seeded, so every run sees the same data."""
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 PARTICIPANTS = 22  # "Channel" has 22 participating countries
 STAGES_PER_YEAR = 4
 LAST_YEAR = 2017
-
-
-def setup_django(var_dir: Path) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    os.environ["CONCORD_VAR_DIR"] = str(var_dir)
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    settings.DEBUG = False
-    call_command("migrate", verbosity=0)
 
 
 def people(count: int) -> dict[str, Any]:

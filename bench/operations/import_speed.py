@@ -24,9 +24,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import BenchContext, Measurement, child_env, run_child
+from bench.harness import (
+    BenchContext,
+    Measurement,
+    child_env,
+    latency_result,
+    run_child,
+    setup_child_django,
+)
 from bench.operations import _data
-from bench.operations.statistics import as_result
 from bench.report import Check, ModuleResult, render
 
 SIZE = int(os.environ.get("BENCH_OPS_IMPORT_N", "100000"))
@@ -81,7 +87,7 @@ def _file(stage: Any, size: int) -> bytes:
 
 
 def child(var_dir: Path, size: int) -> dict[str, Any]:
-    _data.setup_django(var_dir)
+    setup_child_django(var_dir)
     from decimal import Decimal
 
     from django.db import connection
@@ -142,8 +148,8 @@ def run(ctx: BenchContext | None) -> ModuleResult:
         data = run_child(env, "bench.operations.import_speed", Path(tmp), SIZE)
     per_line_file = data["imported_s"] / data["lines"]
     per_line_single = data["one_by_one_s"] / SAMPLE
-    one_by_one = as_result([per_line_single] * SAMPLE)
-    imported = as_result([per_line_file] * data["lines"])
+    one_by_one = latency_result([per_line_single] * SAMPLE)
+    imported = latency_result([per_line_file] * data["lines"])
     measurements = [
         Measurement("one-by-one", "services.result_report", "-", one_by_one),
         Measurement("file-import", "services.import_results", "-", imported),

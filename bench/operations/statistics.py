@@ -29,8 +29,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.harness import BenchContext, Measurement, child_env, run_child
-from bench.loadgen import LoadResult
+from bench.harness import (
+    BenchContext,
+    Measurement,
+    child_env,
+    latency_result,
+    run_child,
+    setup_child_django,
+)
 from bench.operations import _data
 from bench.report import Check, ModuleResult, render
 
@@ -42,28 +48,6 @@ NAIVE_RUNS = 3  # the naive aggregation takes seconds a run
 TARGET_P95_MS = 300.0
 TARGET_SPEEDUP = 10.0
 SLUG = "bench-channel"
-
-
-def as_result(seconds: list[float]) -> LoadResult:
-    ordered = sorted(seconds)
-    total = sum(ordered) or 1e-9
-
-    def pct(p: float) -> float:
-        return 1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))]
-
-    return LoadResult(
-        generator="in-process",
-        requests=len(ordered),
-        duration_s=total,
-        rps=len(ordered) / total,
-        p50_ms=pct(0.50),
-        p95_ms=pct(0.95),
-        p99_ms=pct(0.99),
-        mean_ms=1000 * total / len(ordered),
-        max_ms=1000 * ordered[-1],
-        errors=0,
-        error_detail={},
-    )
 
 
 # The child: data and measurements -----------------------------------------------------------
@@ -227,7 +211,7 @@ def _amounts(sums: dict[tuple[str, str], Decimal]) -> dict[str, str]:
 
 
 def child(var_dir: Path, size: int) -> dict[str, Any]:
-    _data.setup_django(var_dir)
+    setup_child_django(var_dir)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -287,10 +271,10 @@ def run(ctx: BenchContext | None) -> ModuleResult:
     base = ctx.var_dir if ctx is not None and ctx.var_dir is not None else None
     with tempfile.TemporaryDirectory(prefix="concord-ops-bench-", dir=base) as tmp:
         data = run_child(env, "bench.operations.statistics", Path(tmp), SIZE)
-    naive = as_result(data["naive"])
-    board = as_result(data["timings"]["dashboard"])
-    year = as_result(data["timings"]["year-report"])
-    pdf = as_result(data["pdf"])
+    naive = latency_result(data["naive"])
+    board = latency_result(data["timings"]["dashboard"])
+    year = latency_result(data["timings"]["year-report"])
+    pdf = latency_result(data["pdf"])
     measurements = [
         Measurement("naive-python", "dashboard", "-", naive),
         Measurement("dashboard", "queries.dashboard", "-", board),
